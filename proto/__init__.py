@@ -1,0 +1,1 @@
+"""Everything that touches Envoy protobuf schemas (xds-protos): typed messages, validation, ADS."""
