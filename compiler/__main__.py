@@ -1,0 +1,3 @@
+from mesh_compile.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,111 @@
+"""Pieces shared by the cluster builders: EDS config source, DNS fields, metadata, protocol options."""
+from __future__ import annotations
+
+from typing import Any
+
+from mesh_compile.build.endpoints import lb_endpoint, subset_matches
+from mesh_compile.index import protocol as P
+from mesh_compile.index.mesh_index import DestinationRuleView, MeshIndex
+from mesh_compile.index.proxy import Proxy
+from mesh_compile.index.services import Service, ServicePort
+from mesh_compile.versions import Behaviour
+
+HTTP_OPTIONS_TYPE = "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
+
+
+def eds_config() -> dict:
+    return {"ads": {}, "initialFetchTimeout": "0s", "resourceApiVersion": "V3"}
+
+
+def mx_filter(b: Behaviour) -> dict:
+    """The istio.metadata_exchange upstream filter; its shape changed by 1.22 (facts 5.2)."""
+    if b.mx_filter_typed_struct:
+        typed = {"@type": "type.googleapis.com/udpa.type.v1.TypedStruct",
+                 "typeUrl": "type.googleapis.com/envoy.tcp.metadataexchange.config.MetadataExchange",
+                 "value": {"enable_discovery": True, "protocol": "istio-peer-exchange"}}
+    else:
+        typed = {"@type": "type.googleapis.com/envoy.tcp.metadataexchange.config.MetadataExchange",
+                 "protocol": "istio-peer-exchange"}
+    return {"name": "istio.metadata_exchange", "typedConfig": typed}
+
+
+def service_metadata(svc: Service, subset: str, dr: DestinationRuleView | None, b: Behaviour, policy: Any) -> dict:
+    """metadata.filterMetadata.istio: a Struct, so its keys print sorted."""
+    istio: dict[str, Any] = {}
+    tls = getattr(policy, "tls", None)
+    if tls is not None and tls.mode in ("SIMPLE", "MUTUAL"):
+        istio["alpn_override"] = "false"
+    if dr is not None:
+        istio["config"] = (f"/apis/networking.istio.io/{b.config_api_version}/namespaces/"
+                           f"{dr.namespace}/destination-rule/{dr.name}")
+    if svc.mesh_external:
+        istio["external"] = True
+    istio["services"] = [{"host": svc.hostname, "name": svc.name, "namespace": svc.namespace}]
+    if subset:
+        istio["subset"] = subset
+    return {"filterMetadata": {"istio": dict(sorted(istio.items()))}}
+
+
+def dns_fields(index: MeshIndex, b: Behaviour) -> dict:
+    from mesh_compile.model.duration import parse_duration, to_proto_duration
+    out: dict[str, Any] = {"dnsRefreshRate": to_proto_duration(parse_duration(index.mesh.dns_refresh_rate))}
+    if b.dns_jitter:
+        out["dnsJitter"] = "0.100s"
+    out["respectDnsTtl"] = True
+    out["dnsLookupFamily"] = "V4_ONLY"
+    if b.dns_resolver_config:
+        out["typedDnsResolverConfig"] = {
+            "name": "envoy.network.dns_resolver.cares",
+            "typedConfig": {"@type": "type.googleapis.com/envoy.extensions.network.dns_resolver.cares.v3.CaresDnsResolverConfig",
+                            "udpMaxQueries": 100},
+        }
+    return out
+
+
+def load_assignment(name: str, svc: Service, sport: ServicePort, subset: Any, index: MeshIndex) -> dict | None:
+    """Inline endpoints of a DNS cluster: the ServiceEntry's endpoints, or the host itself (facts 5.3)."""
+    lb_eps = []
+    if svc.se_endpoints:
+        for ep in svc.se_endpoints:
+            labels = dict(getattr(ep, "labels", None) or {})
+            if subset is not None and not subset_matches(subset, labels):
+                continue
+            port = (getattr(ep, "ports", None) or {}).get(sport.name) or _target(sport)
+            lb_eps.append(lb_endpoint(ep.address, port, None))
+    elif svc.external_name:
+        lb_eps.append(lb_endpoint(svc.external_name, _target(sport), None))
+    else:
+        lb_eps.append(lb_endpoint(svc.hostname, _target(sport), None))
+    if not lb_eps:
+        return None
+    return {"clusterName": name,
+            "endpoints": [{"locality": {}, "lbEndpoints": lb_eps, "loadBalancingWeight": len(lb_eps)}]}
+
+
+def _target(sport: ServicePort) -> int:
+    return sport.target_port if isinstance(sport.target_port, int) and sport.target_port else sport.port
+
+
+def upstream_protocol_options(svc: Service, sport: ServicePort, policy: Any, proxy: Proxy, index: MeshIndex) -> dict:
+    """typedExtensionProtocolOptions[HttpProtocolOptions], only when something needs it (facts 5.5)."""
+    pool = policy.connectionPool
+    http = getattr(pool, "http", None) if pool is not None else None
+    from mesh_compile.build.traffic_policy import http_protocol_options
+    common = http_protocol_options(pool)
+    h2_upgrade = (getattr(http, "h2UpgradePolicy", None) or index.mesh.h2_upgrade_policy) == "UPGRADE"
+    out: dict[str, Any] = {}
+    if common:
+        out["commonHttpProtocolOptions"] = common
+    if getattr(http, "useClientProtocol", None) or (P.is_sniffed(sport.protocol) and not proxy.is_gateway):
+        out["useDownstreamProtocolConfig"] = {"httpProtocolOptions": {}, "http2ProtocolOptions": {}}
+    elif P.is_http2(sport.protocol) or (h2_upgrade and P.is_http(sport.protocol)):
+        h2: dict[str, Any] = {}
+        mcs = getattr(http, "maxConcurrentStreams", None)
+        if mcs:
+            h2["maxConcurrentStreams"] = mcs
+        out["explicitHttpConfig"] = {"http2ProtocolOptions": h2}
+    elif out:
+        out["explicitHttpConfig"] = {"httpProtocolOptions": {}}
+    if not out:
+        return {}
+    return {"@type": HTTP_OPTIONS_TYPE, **out}

@@ -1,0 +1,221 @@
+"""Clusters (CDS) for a proxy (cluster.go buildOutboundClusters, cluster_builder.go; facts 5)."""
+from __future__ import annotations
+
+from typing import Any
+
+from mesh_compile.build import tls as T
+from mesh_compile.build import traffic_policy as TP
+from mesh_compile.build.cluster_parts import (dns_fields, eds_config, load_assignment, mx_filter,
+                                              service_metadata, upstream_protocol_options)
+from mesh_compile.build.names import BLACKHOLE, INBOUND_PASSTHROUGH, OUTBOUND, PASSTHROUGH, sni_key, subset_key
+from mesh_compile.index import protocol as P
+from mesh_compile.index.mesh_index import DestinationRuleView, MeshIndex
+from mesh_compile.index.proxy import Proxy
+from mesh_compile.index.services import (ALIAS, CLIENT_SIDE_LB, DNS_LB, DNS_ROUND_ROBIN_LB, KUBERNETES,
+                                         PASSTHROUGH as RES_PASSTHROUGH, Service, ServicePort)
+from mesh_compile.versions import Behaviour
+
+_TYPES = {CLIENT_SIDE_LB: "EDS", DNS_LB: "STRICT_DNS", DNS_ROUND_ROBIN_LB: "LOGICAL_DNS",
+          RES_PASSTHROUGH: "ORIGINAL_DST"}
+
+
+def build_clusters(proxy: Proxy, index: MeshIndex, b: Behaviour) -> list[dict]:
+    out: list[dict] = []
+    for svc in index.visible_services(proxy.namespace):
+        if svc.resolution == ALIAS:
+            continue
+        drs = index.destination_rule(proxy.namespace, proxy.labels, svc)
+        for sport in svc.ports:
+            if sport.protocol == P.UDP:
+                continue
+            out.extend(service_port_clusters(svc, sport, drs, proxy, index, b))
+    out.append(blackhole_cluster(index, b))
+    if not proxy.is_gateway:
+        out.append(passthrough_cluster(index, b))
+        out.extend(inbound_passthrough_clusters(index, b))
+    seen: set[str] = set()
+    unique = []
+    for c in out:
+        if c["name"] not in seen:
+            seen.add(c["name"])
+            unique.append(c)
+    return unique
+
+
+def service_port_clusters(svc: Service, sport: ServicePort, drs: list[DestinationRuleView], proxy: Proxy,
+                          index: MeshIndex, b: Behaviour) -> list[dict]:
+    dr = drs[0] if drs else None
+    out = []
+    default = build_cluster(svc, sport, None, dr, proxy, index, b)
+    if default is not None:
+        out.append(default)
+    seen = set()
+    for dr_view in drs:
+        for subset in dr_view.spec.subsets or []:
+            if subset.name in seen:
+                continue  # merged DRs: first subset of a name wins
+            seen.add(subset.name)
+            c = build_cluster(svc, sport, subset, dr, proxy, index, b)
+            if c is not None:
+                out.append(c)
+    return out
+
+
+def _cluster_type(svc: Service, proxy: Proxy, lb: Any) -> str:
+    ctype = _TYPES.get(svc.resolution, "EDS")
+    if ctype == "ORIGINAL_DST" and proxy.is_gateway and svc.registry == KUBERNETES:
+        ctype = "EDS"  # headless services use EDS on gateways (facts 4.4)
+    if lb is not None and getattr(lb, "simple", None) == "PASSTHROUGH":
+        ctype = "ORIGINAL_DST"
+    return ctype
+
+
+def build_cluster(svc: Service, sport: ServicePort, subset: Any, dr: DestinationRuleView | None, proxy: Proxy,
+                  index: MeshIndex, b: Behaviour) -> dict | None:
+    subset_name = subset.name if subset is not None else ""
+    name = subset_key(OUTBOUND, subset_name, svc.hostname, sport.port)
+    policy = TP.merged_policy(dr.spec if dr else None, subset, sport.port)
+    ctype = _cluster_type(svc, proxy, policy.loadBalancer)
+    cluster: dict[str, Any] = {}
+    tls_matches, tls_socket = _tls(svc, sport, subset_name, policy, ctype, index, proxy, b)
+    if tls_matches:
+        cluster["transportSocketMatches"] = tls_matches
+    cluster["name"] = name
+    if b.alt_stat_name:
+        cluster["altStatName"] = name + ";"
+    cluster["type"] = ctype
+    if ctype == "EDS":
+        cluster["edsClusterConfig"] = {"edsConfig": eds_config(), "serviceName": name}
+    cluster["connectTimeout"] = _connect_timeout(policy, index)
+    lb = TP.lb_fields(policy.loadBalancer)
+    if ctype == "ORIGINAL_DST":
+        lb = {"lbPolicy": "CLUSTER_PROVIDED"}
+    if "lbPolicy" in lb:
+        cluster["lbPolicy"] = lb.pop("lbPolicy")
+    if ctype in ("STRICT_DNS", "LOGICAL_DNS"):
+        assignment = load_assignment(name, svc, sport, subset, index)
+        if assignment is None:
+            return None  # DNS clusters without endpoints are not emitted (facts 5.3)
+        cluster["loadAssignment"] = assignment
+    cluster["circuitBreakers"] = TP.circuit_breakers(policy.connectionPool, not b.no_track_remaining)
+    protocol_options = upstream_protocol_options(svc, sport, policy, proxy, index)
+    if protocol_options:
+        cluster["typedExtensionProtocolOptions"] = {
+            "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": protocol_options}
+    if ctype in ("STRICT_DNS", "LOGICAL_DNS"):
+        cluster.update(dns_fields(index, b))
+    od = TP.outlier_detection(policy.outlierDetection)
+    if od is not None:
+        cluster["outlierDetection"] = od
+    cluster.update(lb)  # ring hash / maglev configs
+    common = _common_lb_config(policy, b, index)
+    if common is not None:
+        cluster["commonLbConfig"] = common
+    if tls_socket is not None:
+        cluster["transportSocket"] = tls_socket
+    cluster["metadata"] = service_metadata(svc, subset_name, dr, b, policy)
+    cluster["filters"] = [mx_filter(b)]
+    return cluster
+
+
+def _connect_timeout(policy: TP.Policy, index: MeshIndex) -> str:
+    from mesh_compile.model.duration import parse_duration, to_proto_duration
+    tcp = getattr(policy.connectionPool, "tcp", None) if policy.connectionPool is not None else None
+    value = getattr(tcp, "connectTimeout", None) or index.mesh.connect_timeout
+    return to_proto_duration(parse_duration(value))
+
+
+def _common_lb_config(policy: TP.Policy, b: Behaviour, index: MeshIndex) -> dict | None:
+    out: dict[str, Any] = {}
+    if policy.outlierDetection is not None:
+        out["healthyPanicThreshold"] = {}
+    if not b.no_default_locality_weighted_lb and index.mesh.locality_lb_enabled:
+        out["localityWeightedLbConfig"] = {}
+    return out
+
+
+def _tls(svc: Service, sport: ServicePort, subset: str, policy: TP.Policy, ctype: str, index: MeshIndex,
+         proxy: Proxy, b: Behaviour) -> tuple[list[dict] | None, dict | None]:
+    """(transportSocketMatches, transportSocket) per facts 5.7."""
+    http2 = P.is_http2(sport.protocol)
+    sni = sni_key(OUTBOUND, subset, svc.hostname, sport.port)
+    tls = policy.tls
+    if tls is not None and tls.mode:
+        if tls.mode == "DISABLE":
+            return None, None
+        if tls.mode == "ISTIO_MUTUAL":
+            ctx = T.istio_mutual_context(tls.sni or sni, list(tls.subjectAltNames) or _sans(svc, sport, index),
+                                         http2)
+            return None, {"name": T.TLS_SOCKET, "typedConfig": ctx}
+        if getattr(tls, "credentialName", None) and not proxy.is_gateway:
+            return None, None  # sidecars drop credentialName TLS
+        ctx = T.simple_context(tls, http2, b, list(svc.subject_alt_names))
+        return None, {"name": T.TLS_SOCKET, "typedConfig": ctx}
+    if not index.mesh.enable_auto_mtls or svc.mesh_external:
+        return None, None
+    ctx = T.istio_mutual_context(sni, _sans(svc, sport, index), http2)
+    if ctype == "ORIGINAL_DST":
+        eps = index.endpoints(svc, sport)
+        if eps and all(e.tls_mode == "istio" for e in eps):
+            return None, {"name": T.TLS_SOCKET, "typedConfig": ctx}
+        return None, None
+    return T.auto_mtls_matches(ctx), None
+
+
+def _sans(svc: Service, sport: ServicePort, index: MeshIndex) -> list[str]:
+    accounts = sorted({e.service_account or "default" for e in index.endpoints(svc, sport)
+                       if e.namespace and svc.registry == KUBERNETES})
+    td = index.mesh.trust_domain
+    return [f"spiffe://{td}/ns/{svc.namespace}/sa/{sa}" for sa in accounts]
+
+
+def blackhole_cluster(index: MeshIndex, b: Behaviour) -> dict:
+    out: dict[str, Any] = {"name": BLACKHOLE}
+    if b.alt_stat_name:
+        out["altStatName"] = BLACKHOLE + ";"
+    out["type"] = "STATIC"
+    out["connectTimeout"] = _connect_timeout(TP.Policy(), index)
+    return out
+
+
+def passthrough_cluster(index: MeshIndex, b: Behaviour) -> dict:
+    out: dict[str, Any] = {"name": PASSTHROUGH}
+    if b.alt_stat_name:
+        out["altStatName"] = PASSTHROUGH + ";"
+    out.update({
+        "type": "ORIGINAL_DST",
+        "connectTimeout": _connect_timeout(TP.Policy(), index),
+        "lbPolicy": "CLUSTER_PROVIDED",
+        "circuitBreakers": TP.circuit_breakers(None, not b.no_track_remaining),
+        "typedExtensionProtocolOptions": {"envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
+            "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+            "commonHttpProtocolOptions": {"idleTimeout": "300s"},
+            "useDownstreamProtocolConfig": {"httpProtocolOptions": {}, "http2ProtocolOptions": {}},
+        }},
+        "filters": [mx_filter(b)],
+    })
+    return out
+
+
+def inbound_passthrough_clusters(index: MeshIndex, b: Behaviour) -> list[dict]:
+    variants = [(INBOUND_PASSTHROUGH, "127.0.0.6")] if b.single_inbound_passthrough else [
+        (INBOUND_PASSTHROUGH + "Ipv4", "127.0.0.6"), (INBOUND_PASSTHROUGH + "Ipv6", "::6")]
+    out = []
+    for name, source in variants:
+        c: dict[str, Any] = {"name": name}
+        if b.alt_stat_name:
+            c["altStatName"] = name + ";"
+        c.update({
+            "type": "ORIGINAL_DST",
+            "connectTimeout": _connect_timeout(TP.Policy(), index),
+            "lbPolicy": "CLUSTER_PROVIDED",
+            "circuitBreakers": TP.circuit_breakers(None, not b.no_track_remaining),
+            "typedExtensionProtocolOptions": {"envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
+                "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+                "commonHttpProtocolOptions": {"idleTimeout": "300s"},
+                "useDownstreamProtocolConfig": {"httpProtocolOptions": {}, "http2ProtocolOptions": {}},
+            }},
+            "upstreamBindConfig": {"sourceAddress": {"address": source, "portValue": 0}},
+        })
+        out.append(c)
+    return out

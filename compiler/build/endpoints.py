@@ -1,0 +1,110 @@
+"""ClusterLoadAssignments (EDS) for a proxy's EDS clusters (endpoint_builder.go)."""
+from __future__ import annotations
+
+from typing import Any
+
+from mesh_compile.build.names import parse_subset_key
+from mesh_compile.index.endpoints import Endpoint
+from mesh_compile.index.mesh_index import MeshIndex
+from mesh_compile.index.proxy import Proxy
+from mesh_compile.index.services import EXTERNAL
+
+
+def subset_matches(subset: Any, labels: dict[str, str]) -> bool:
+    return all(labels.get(k) == v for k, v in (subset.labels or {}).items())
+
+
+def workload_metadata(ep: Endpoint, workload: str) -> str:
+    """`workload;namespace;canonical service;canonical revision;cluster` (util.BuildLbEndpointMetadata)."""
+    labels = ep.labels
+    service = labels.get("service.istio.io/canonical-name") or labels.get("app.kubernetes.io/name") or labels.get("app") or workload
+    revision = labels.get("service.istio.io/canonical-revision") or labels.get("app.kubernetes.io/version") or labels.get("version") or "latest"
+    return f"{workload};{ep.namespace};{service};{revision};Kubernetes"
+
+
+def lb_endpoint(address: str, port: int, meta: dict | None) -> dict:
+    out: dict[str, Any] = {"endpoint": {"address": {"socketAddress": {"address": address, "portValue": port}}}}
+    out["healthStatus"] = "HEALTHY"
+    if meta:
+        out["metadata"] = meta
+    out["loadBalancingWeight"] = 1
+    return out
+
+
+def _endpoint_meta(ep: Endpoint, workload: str) -> dict:
+    fm: dict[str, Any] = {}
+    if ep.tls_mode == "istio":
+        fm["envoy.transport_socket_match"] = {"tlsMode": "istio"}
+    if ep.pod_name:
+        fm["istio"] = {"workload": workload_metadata(ep, workload)}
+    return {"filterMetadata": fm} if fm else {}
+
+
+def build_assignments(clusters: list[dict], index: MeshIndex, proxy: Proxy) -> list[dict]:
+    out = []
+    for cluster in clusters:
+        if cluster.get("type") != "EDS":
+            continue
+        key = parse_subset_key(cluster["name"])
+        if key is None:
+            continue
+        out.append(assignment_for(cluster["name"], key, index, proxy))
+    return out
+
+
+def assignment_for(name: str, key: tuple, index: MeshIndex, proxy: Proxy) -> dict:
+    _direction, port, subset_name, host = key
+    svc = index.service_for_host(host, proxy.namespace)
+    lb_eps: list[dict] = []
+    if svc is not None:
+        sport = svc.port(port)
+        subset = _subset(index, proxy, svc, subset_name)
+        if sport is not None:
+            for ep in _endpoints(index, svc, sport):
+                if subset is not None and not subset_matches(subset, ep.labels):
+                    continue
+                if not ep.ready:
+                    continue
+                meta = _endpoint_meta(ep, _workload_name(index, ep))
+                lb_eps.append(lb_endpoint(ep.address, ep.port, meta))
+    out: dict[str, Any] = {"clusterName": name}
+    if lb_eps:
+        out["endpoints"] = [{"locality": {}, "lbEndpoints": lb_eps, "loadBalancingWeight": len(lb_eps)}]
+    return out
+
+
+def _subset(index: MeshIndex, proxy: Proxy, svc: Any, name: str) -> Any:
+    if not name:
+        return None
+    for dr in index.destination_rule(proxy.namespace, proxy.labels, svc):
+        for s in dr.spec.subsets or []:
+            if s.name == name:
+                return s
+    return None
+
+
+def _endpoints(index: MeshIndex, svc: Any, sport: Any) -> list[Endpoint]:
+    if svc.registry == EXTERNAL:
+        return _se_endpoints(svc, sport)
+    return index.endpoints(svc, sport)
+
+
+def _se_endpoints(svc: Any, sport: Any) -> list[Endpoint]:
+    out = []
+    for ep in svc.se_endpoints:
+        port = (getattr(ep, "ports", None) or {}).get(sport.name) or (sport.target_port if isinstance(sport.target_port, int) else None) or sport.port
+        out.append(Endpoint(address=ep.address, port=port, labels=dict(getattr(ep, "labels", None) or {}),
+                            service_account=getattr(ep, "serviceAccount", None), tls_mode="disabled",
+                            namespace=svc.namespace))
+    return out
+
+
+def _workload_name(index: MeshIndex, ep: Endpoint) -> str:
+    """The Deployment owning the pod (by selector), else the pod name."""
+    for dep in index.deployments:
+        if dep.meta.namespace != ep.namespace:
+            continue
+        sel = getattr(getattr(dep.obj.spec, "selector", None), "matchLabels", None) or {}
+        if sel and all(ep.labels.get(k) == v for k, v in sel.items()):
+            return dep.meta.name
+    return ep.pod_name or ""

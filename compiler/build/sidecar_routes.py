@@ -1,0 +1,171 @@
+"""Sidecar outbound RouteConfigurations, one per HTTP port (httproute.go BuildSidecarOutboundVirtualHosts,
+buildSidecarOutboundHTTPRouteConfig; facts 1)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from mesh_compile.build.domains import dedupe, service_domains
+from mesh_compile.build.http_routes import RouteContext, build_vs_routes
+from mesh_compile.build.names import OUTBOUND, PASSTHROUGH, domain_name, subset_key
+from mesh_compile.build.retry import convert_policy
+from mesh_compile.build.hash_policy import consistent_hash, to_hash_policy
+from mesh_compile.index import protocol as P
+from mesh_compile.index.hosts import host_matches, is_wildcard
+from mesh_compile.index.mesh_index import MeshIndex
+from mesh_compile.index.proxy import Proxy
+from mesh_compile.index.services import ALIAS, Service
+from mesh_compile.versions import Behaviour
+
+MAX_DIRECT_RESPONSE_BODY = 1048576
+
+
+@dataclass
+class _Wrapper:
+    """Routes shared by some services and extra (non-registry) VS hosts, before vhosts are cut."""
+    routes: list[dict]
+    services: list[Service] = field(default_factory=list)
+    extra_hosts: list[str] = field(default_factory=list)
+
+
+def services_for_port(index: MeshIndex, proxy: Proxy, port: int) -> list[Service]:
+    out = []
+    for svc in index.visible_services(proxy.namespace):
+        sport = svc.port(port)
+        if sport is None or svc.resolution == ALIAS or not P.is_http_or_sniffed(sport.protocol):
+            continue
+        out.append(svc.with_only_port(port))
+    return out
+
+
+def route_config_names(index: MeshIndex, proxy: Proxy) -> list[str]:
+    """The RDS names a sidecar's listeners ask for: `P` for HTTP ports, `fqdn:P` for sniffed ones."""
+    http_ports: set[int] = set()
+    sniffed: list[str] = []
+    for svc in index.visible_services(proxy.namespace):
+        if svc.resolution == ALIAS:
+            continue
+        for sp in svc.ports:
+            if P.is_http(sp.protocol):
+                http_ports.add(sp.port)
+            elif P.is_sniffed(sp.protocol):
+                sniffed.append(f"{svc.hostname}:{sp.port}")
+    return [str(p) for p in sorted(http_ports)] + sorted(set(sniffed))
+
+
+def build_route_config(name: str, index: MeshIndex, proxy: Proxy, b: Behaviour) -> dict:
+    host, sep, port_text = name.rpartition(":")
+    sniffed = bool(sep)
+    port = int(port_text) if port_text.isdigit() else 0
+    vhosts = _virtual_hosts(index, proxy, port, b)
+    if sniffed:
+        vhosts = [dict(vh, domains=["*"]) for vh in vhosts if vh["name"] == domain_name(host, port)]
+    else:
+        vhosts.append(catch_all_vhost(index.mesh.outbound_mode))
+    return {
+        "name": name,
+        "virtualHosts": vhosts,
+        "validateClusters": False,
+        "maxDirectResponseBodySizeBytes": MAX_DIRECT_RESPONSE_BODY,
+        "ignorePortInHostMatching": True,
+    }
+
+
+def catch_all_vhost(mode: str) -> dict:
+    if mode == "REGISTRY_ONLY":
+        route = {"name": "block_all", "match": {"prefix": "/"}, "directResponse": {"status": 502}}
+        name = "block_all"
+    else:
+        route = {"name": "allow_any", "match": {"prefix": "/"},
+                 "route": {"cluster": PASSTHROUGH, "timeout": "0s", "maxGrpcTimeout": "0s"}}
+        name = "allow_any"
+    return {"name": name, "domains": ["*"], "routes": [route], "includeRequestAttemptCount": True}
+
+
+def _virtual_hosts(index: MeshIndex, proxy: Proxy, port: int, b: Behaviour) -> list[dict]:
+    services = services_for_port(index, proxy, port)
+    by_host = {s.hostname: s for s in services}
+    ctx = RouteContext(b, index, proxy, port, "mesh", lambda host, _ns: by_host.get(host))
+    wrappers = _vs_wrappers(index, proxy, port, services, ctx)
+    claimed = {id(s) for w in wrappers for s in w.services}
+    for svc in services:
+        if id(svc) not in claimed:
+            wrappers.append(_Wrapper([default_route(svc, port, index, proxy, b)], [svc]))
+    return _cut_vhosts(wrappers, services, proxy, port, index, b)
+
+
+def _vs_wrappers(index: MeshIndex, proxy: Proxy, port: int, services: list[Service], ctx: RouteContext) -> list[_Wrapper]:
+    """One wrapper per VirtualService that matches services on this port (exact host first, then the most
+    specific wildcard), plus its hosts that match no service (only on port 80, facts 2.6)."""
+    vss = index.virtual_services_for(proxy.namespace, "mesh")
+    exact: dict[str, Any] = {}
+    for vs in vss:
+        for h in vs.hosts:
+            if not is_wildcard(h):
+                exact.setdefault(h, vs)
+    bound: dict[int, list[Service]] = {}
+    for svc in services:
+        vs = exact.get(svc.hostname) or _best_wildcard(vss, svc.hostname)
+        if vs is not None:
+            bound.setdefault(id(vs), []).append(svc)
+    out = []
+    for vs in vss:
+        mine = bound.get(id(vs), [])
+        extra = [h for h in vs.hosts if port == 80 and not any(host_matches(h, s.hostname) for s in services)
+                 and not index.services_by_host.get(h)]
+        if not mine and not extra:
+            continue
+        routes = build_vs_routes(vs, ctx)
+        if not routes:
+            continue  # every route filtered out: the services keep their default route
+        out.append(_Wrapper(routes, mine, extra))
+    return out
+
+
+def _best_wildcard(vss: list, hostname: str) -> Any:
+    best, best_len = None, -1
+    for vs in vss:
+        for h in vs.hosts:
+            if is_wildcard(h) and host_matches(h, hostname) and len(h) > best_len:
+                best, best_len = vs, len(h)
+    return best
+
+
+def default_route(svc: Service, port: int, index: MeshIndex, proxy: Proxy, b: Behaviour) -> dict:
+    """route.BuildDefaultHTTPOutboundRoute (facts 1.6)."""
+    cluster = subset_key(OUTBOUND, "", svc.hostname, port)
+    action: dict[str, Any] = {"cluster": cluster, "timeout": "0s"}
+    policy = convert_policy(index.mesh.default_http_retry_policy, b)
+    if policy is not None:
+        action["retryPolicy"] = policy
+    drs = index.destination_rule(proxy.namespace, proxy.labels, svc)
+    ch = consistent_hash(drs[0].spec, None, port) if drs else None
+    hp = to_hash_policy(ch) if ch is not None else None
+    if hp:
+        action["hashPolicy"] = [hp]
+    action["maxGrpcTimeout"] = "0s"
+    return {"name": "default", "match": {"prefix": "/"}, "route": action,
+            "decorator": {"operation": f"{svc.hostname}:{port}/*"}}
+
+
+def _cut_vhosts(wrappers: list[_Wrapper], services: list[Service], proxy: Proxy, port: int,
+                index: MeshIndex, b: Behaviour) -> list[dict]:
+    known = {s.hostname for s in services}
+    used_domains: set[str] = set()
+    used_names: set[str] = set()
+    dns_domain = proxy.dns_domain(index.mesh.domain_suffix)
+    vhosts = []
+    for w in wrappers:
+        entries = [(h, [h], set()) for h in w.extra_hosts]
+        entries += [(s.hostname, *service_domains(s, dns_domain, b)) for s in w.services]
+        for host, domains, expanded in entries:
+            name = domain_name(host, port)
+            if name in used_names:
+                continue
+            used_names.add(name)
+            kept = dedupe(domains, used_domains, expanded, known)
+            if not kept:
+                continue
+            vhosts.append({"name": name, "domains": kept, "routes": w.routes, "includeRequestAttemptCount": True})
+    vhosts.sort(key=lambda vh: vh["name"])
+    return vhosts

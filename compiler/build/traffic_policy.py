@@ -1,0 +1,145 @@
+"""DestinationRule trafficPolicy -> Cluster fields (cluster_traffic_policy.go; facts 5.4-5.6, 5.8)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mesh_compile.model.duration import parse_duration, to_proto_duration
+
+MAX_U32 = 4294967295
+
+
+@dataclass
+class Policy:
+    """The four blocks of a resolved traffic policy, plus the TLS settings."""
+    connectionPool: Any = None
+    loadBalancer: Any = None
+    outlierDetection: Any = None
+    tls: Any = None
+
+
+def _port_level(policy: Any, port: int) -> Any | None:
+    for pls in getattr(policy, "portLevelSettings", None) or []:
+        if pls.port is not None and pls.port.number == port:
+            return pls
+    return None
+
+
+def _blocks(policy: Any, port: int) -> Policy:
+    if policy is None:
+        return Policy()
+    chosen = _port_level(policy, port) or policy
+    return Policy(chosen.connectionPool, chosen.loadBalancer, chosen.outlierDetection, chosen.tls)
+
+
+def merged_policy(dr_spec: Any | None, subset: Any | None, port: int) -> Policy:
+    """util.MergeSubsetTrafficPolicy: the port level replaces the top level whole; a subset's set blocks
+    replace the DR's, and a subset port-level entry replaces all four."""
+    if dr_spec is None:
+        return Policy()
+    base = _blocks(dr_spec.trafficPolicy, port)
+    sub_policy = subset.trafficPolicy if subset is not None else None
+    if sub_policy is None:
+        return base
+    if _port_level(sub_policy, port) is not None:
+        return _blocks(sub_policy, port)
+    sub = _blocks(sub_policy, port)
+    return Policy(
+        sub.connectionPool if sub.connectionPool is not None else base.connectionPool,
+        sub.loadBalancer if sub.loadBalancer is not None else base.loadBalancer,
+        sub.outlierDetection if sub.outlierDetection is not None else base.outlierDetection,
+        sub.tls if sub.tls is not None else base.tls,
+    )
+
+
+def circuit_breakers(pool: Any, track_remaining: bool) -> dict:
+    t: dict[str, Any] = {"maxConnections": MAX_U32, "maxPendingRequests": MAX_U32,
+                         "maxRequests": MAX_U32, "maxRetries": MAX_U32}
+    tcp = getattr(pool, "tcp", None) if pool is not None else None
+    http = getattr(pool, "http", None) if pool is not None else None
+    for key, src, attr in (("maxConnections", tcp, "maxConnections"),
+                           ("maxPendingRequests", http, "http1MaxPendingRequests"),
+                           ("maxRequests", http, "http2MaxRequests"),
+                           ("maxRetries", http, "maxRetries")):
+        value = getattr(src, attr, None) if src is not None else None
+        if value and value > 0:
+            t[key] = value
+    if track_remaining:
+        t["trackRemaining"] = True
+    return {"thresholds": [t]}
+
+
+def lb_fields(lb: Any) -> dict:
+    """lbPolicy and its config (ROUND_ROBIN is the proto default, so it is not printed)."""
+    if lb is None:
+        return {"lbPolicy": "LEAST_REQUEST"}
+    ch = getattr(lb, "consistentHash", None)
+    if ch is not None:
+        if getattr(ch, "maglev", None) is not None:
+            out: dict[str, Any] = {"lbPolicy": "MAGLEV"}
+            if getattr(ch.maglev, "tableSize", None):
+                out["maglevLbConfig"] = {"tableSize": str(ch.maglev.tableSize)}
+            return out
+        size = None
+        if getattr(ch, "ringHash", None) is not None:
+            size = getattr(ch.ringHash, "minimumRingSize", None)
+            out = {"lbPolicy": "RING_HASH"}
+            if size:
+                out["ringHashLbConfig"] = {"minimumRingSize": str(size)}
+            return out
+        size = getattr(ch, "minimumRingSize", None) or 1024
+        return {"lbPolicy": "RING_HASH", "ringHashLbConfig": {"minimumRingSize": str(size)}}
+    simple = getattr(lb, "simple", None)
+    if simple == "ROUND_ROBIN":
+        return {}
+    if simple == "RANDOM":
+        return {"lbPolicy": "RANDOM"}
+    if simple == "PASSTHROUGH":
+        return {"lbPolicy": "CLUSTER_PROVIDED"}
+    return {"lbPolicy": "LEAST_REQUEST"}
+
+
+def outlier_detection(od: Any) -> dict | None:
+    if od is None:
+        return None
+    out: dict[str, Any] = {}
+    c5xx = getattr(od, "consecutive5xxErrors", None)
+    if c5xx is not None:
+        out["consecutive5xx"] = c5xx
+    if getattr(od, "interval", None):
+        out["interval"] = to_proto_duration(parse_duration(od.interval))
+    if getattr(od, "baseEjectionTime", None):
+        out["baseEjectionTime"] = to_proto_duration(parse_duration(od.baseEjectionTime))
+    if getattr(od, "maxEjectionPercent", None):
+        out["maxEjectionPercent"] = od.maxEjectionPercent
+    out["enforcingConsecutive5xx"] = 100 if c5xx else 0
+    out["enforcingSuccessRate"] = 0
+    gw = getattr(od, "consecutiveGatewayErrors", None)
+    if gw is not None:
+        out["consecutiveGatewayFailure"] = gw
+        out["enforcingConsecutiveGatewayFailure"] = 100 if gw else 0
+    if getattr(od, "splitExternalLocalOriginErrors", None):
+        out["splitExternalLocalOriginErrors"] = True
+        local = getattr(od, "consecutiveLocalOriginFailures", None)
+        if local:
+            out["consecutiveLocalOriginFailure"] = local
+            out["enforcingConsecutiveLocalOriginFailure"] = 100
+        out["enforcingLocalOriginSuccessRate"] = 0
+    return out
+
+
+def http_protocol_options(pool: Any) -> dict:
+    """commonHttpProtocolOptions from the connection pool (idle timeout, requests per connection)."""
+    out: dict[str, Any] = {}
+    http = getattr(pool, "http", None) if pool is not None else None
+    tcp = getattr(pool, "tcp", None) if pool is not None else None
+    idle = getattr(http, "idleTimeout", None) or getattr(tcp, "idleTimeout", None)
+    if idle:
+        out["idleTimeout"] = to_proto_duration(parse_duration(idle))
+    mcd = getattr(tcp, "maxConnectionDuration", None)
+    if mcd:
+        out["maxConnectionDuration"] = to_proto_duration(parse_duration(mcd))
+    mrpc = getattr(http, "maxRequestsPerConnection", None)
+    if mrpc:
+        out["maxRequestsPerConnection"] = mrpc
+    return out

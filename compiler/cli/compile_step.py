@@ -1,0 +1,60 @@
+"""The common body of every compiling command: read the mesh, report problems, resolve the proxy, build."""
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+from mesh_compile.diagnostics import ERROR, Problem
+
+
+class CommandError(Exception):
+    """Ends a command with a message and an exit status, never a traceback."""
+
+    def __init__(self, message: str, code: int = 2):
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass
+class Compiled:
+    config: Any          # build.compile.ProxyConfig
+    invalid: bool        # some object was left out
+
+
+def report(problems: list[Problem], err: TextIO) -> None:
+    for p in problems:
+        err.write(p.render() + "\n")
+
+
+def compile_target(args: argparse.Namespace, err: TextIO, stdin: TextIO | None = None) -> Compiled:
+    from mesh_compile.build.compile import compile_proxy
+    from mesh_compile.cli.options import input_paths, parse_labels
+    from mesh_compile.index.proxy import TargetError, resolve_proxy
+    from mesh_compile.pipeline import load_mesh
+    from mesh_compile.versions import VersionError, behaviour_for, parse_version
+
+    try:
+        behaviour = behaviour_for(parse_version(args.istio_version))
+        labels = parse_labels(args.labels)
+    except (VersionError, ValueError) as exc:
+        raise CommandError(f"Error: {exc}")
+    paths = input_paths(args)
+    if not paths:
+        raise CommandError("Error: no input: give -f PATH (a file, a directory or - for stdin) or --example")
+    mesh = load_mesh(paths, mesh_config=args.mesh_config, stdin=stdin, default_namespace=args.namespace,
+                     external_name_alias=behaviour.external_name_alias)
+    report(mesh.problems, err)
+    if mesh.fatal:
+        report(mesh.fatal, err)
+        raise CommandError("", 2)
+    if mesh.invalid and args.strict:
+        raise CommandError("Error: invalid objects in the input (--strict): nothing printed", 1)
+    try:
+        proxy = resolve_proxy(args.target, mesh.index, proxy_type=args.proxy_type, labels=labels)
+    except TargetError as exc:
+        raise CommandError(f"Error: {exc}")
+    for note in proxy.notices:
+        err.write(f"Info: {note}\n")
+    config = compile_proxy(proxy, mesh.index, behaviour)
+    return Compiled(config, mesh.invalid)

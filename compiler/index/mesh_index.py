@@ -1,0 +1,211 @@
+"""One read-only index of the whole mesh, like istiod's PushContext.
+
+Built once from the parsed objects; every build function reads it and none writes it. Lookups that the
+builders repeat per port or per route (services by host, DestinationRule for a host, endpoints of a
+service port) are computed once here.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from mesh_compile.index import endpoints as E
+from mesh_compile.index.hosts import host_matches, resolve_gateway_name, resolve_short_name, specificity_key
+from mesh_compile.index.mesh_config import MeshSettings
+from mesh_compile.index.services import Service, ServicePort, from_kube_service, from_service_entry
+
+
+@dataclass
+class VirtualServiceView:
+    """A VirtualService with hosts and gateways resolved once (facts 2.4)."""
+
+    config: Any
+    hosts: list[str]
+    gateways: list[str]
+    export_to: list[str]
+    order: int
+
+    @property
+    def name(self) -> str:
+        return self.config.meta.name
+
+    @property
+    def namespace(self) -> str:
+        return self.config.meta.namespace
+
+    @property
+    def spec(self) -> Any:
+        return self.config.spec
+
+
+@dataclass
+class DestinationRuleView:
+    config: Any
+    host: str
+    export_to: list[str]
+    order: int
+    merged_from: list[Any] = field(default_factory=list)   # DRs merged into this one (first = metadata)
+
+    @property
+    def spec(self) -> Any:
+        return self.config.spec
+
+    @property
+    def namespace(self) -> str:
+        return self.config.meta.namespace
+
+    @property
+    def name(self) -> str:
+        return self.config.meta.name
+
+
+def _creation_key(obj: Any, order: int) -> tuple:
+    # istiod sorts by creationTimestamp, then name, then namespace. Objects without a timestamp are taken
+    # as created in the order they were read (what `kubectl apply -f` of the same files would do).
+    ts = obj.meta.creationTimestamp or ""
+    return (ts, order) if ts else ("", order)
+
+
+class MeshIndex:
+    def __init__(self, objects: Iterable[Any], mesh: MeshSettings, external_name_alias: bool = True):
+        self.mesh = mesh
+        by_kind: dict[str, list[Any]] = defaultdict(list)
+        for obj in objects:
+            by_kind[obj.kind].append(obj)
+        self.pods = by_kind["Pod"]
+        self.deployments = by_kind["Deployment"]
+        self.pods_by_name = {(p.meta.namespace, p.meta.name): p for p in self.pods}
+        self._endpoints_objs = {(e.meta.namespace, e.meta.name): e for e in by_kind["Endpoints"]}
+        self._slices: dict[tuple[str, str], list[Any]] = defaultdict(list)
+        for sl in by_kind["EndpointSlice"]:
+            svc_name = sl.meta.labels.get("kubernetes.io/service-name")
+            if svc_name:
+                self._slices[(sl.meta.namespace, svc_name)].append(sl)
+        self.services = self._build_services(by_kind, external_name_alias)
+        self.services_by_host: dict[str, list[Service]] = defaultdict(list)
+        for svc in self.services:
+            self.services_by_host[svc.hostname].append(svc)
+        self.gateways = sorted(by_kind["Gateway"], key=lambda o: (o.meta.namespace, o.meta.name))
+        self.sidecars = by_kind["Sidecar"]
+        self.virtual_services = self._build_virtual_services(by_kind["VirtualService"])
+        self.destination_rules = self._build_destination_rules(by_kind["DestinationRule"])
+        self._endpoint_cache: dict[tuple[str, str, int], list[E.Endpoint]] = {}
+
+    # --- services -----------------------------------------------------------------------------------
+    def _build_services(self, by_kind: dict, alias: bool) -> list[Service]:
+        suffix = self.mesh.domain_suffix
+        services: list[Service] = []
+        for i, obj in enumerate(by_kind["Service"]):
+            services.append(from_kube_service(obj, suffix, i, alias))
+        base = len(services)
+        for i, obj in enumerate(by_kind["ServiceEntry"]):
+            services.extend(from_service_entry(obj, base + i))
+        return services
+
+    def visible_services(self, namespace: str) -> list[Service]:
+        """Services exported to `namespace` (exportTo, else the mesh default), sorted by hostname then
+        namespace as istiod's SidecarScope holds them."""
+        out = [s for s in self.services if self._exported(s.export_to, s.namespace, namespace,
+                                                           self.mesh.default_service_export_to)]
+        out.sort(key=lambda s: (s.hostname, s.namespace))
+        return out
+
+    def service_for_host(self, host: str, namespace: str) -> Service | None:
+        """The service with this exact hostname visible from `namespace`; own namespace first."""
+        candidates = self.services_by_host.get(host) or []
+        visible = [s for s in candidates if self._exported(s.export_to, s.namespace, namespace,
+                                                           self.mesh.default_service_export_to)]
+        for svc in visible:
+            if svc.namespace == namespace:
+                return svc
+        return visible[0] if visible else None
+
+    @staticmethod
+    def _exported(export_to: list[str], own_ns: str, to_ns: str, default: list[str]) -> bool:
+        rules = export_to or default
+        for rule in rules:
+            if rule == "*" or (rule == "." and own_ns == to_ns) or rule == to_ns:
+                return True
+        return False
+
+    # --- virtual services ---------------------------------------------------------------------------
+    def _build_virtual_services(self, objs: list[Any]) -> list[VirtualServiceView]:
+        suffix = self.mesh.domain_suffix
+        views = []
+        for i, obj in enumerate(objs):
+            ns = obj.meta.namespace
+            hosts = [resolve_short_name(h, ns, suffix) for h in obj.spec.hosts]
+            gateways = [resolve_gateway_name(g, ns) for g in (obj.spec.gateways or ["mesh"])]
+            views.append(VirtualServiceView(obj, hosts, gateways, list(obj.spec.exportTo), i))
+        views.sort(key=lambda v: (_creation_key(v.config, v.order), v.name, v.namespace))
+        return views
+
+    def virtual_services_for(self, namespace: str, gateway: str) -> list[VirtualServiceView]:
+        """VirtualServices bound to `gateway` (`mesh` or `ns/name`) and visible from `namespace`, in
+        istiod's order: private to the namespace, then exported to it by name, then public (facts 3)."""
+        buckets: tuple[list, list, list] = ([], [], [])
+        default = self.mesh.default_virtual_service_export_to
+        for vs in self.virtual_services:
+            if gateway not in vs.gateways:
+                continue
+            rules = vs.export_to or default
+            if not self._exported(rules, vs.namespace, namespace, []):
+                continue
+            if "*" in rules:
+                buckets[2].append(vs)
+            elif "." in rules or (vs.namespace == namespace and namespace in rules):
+                buckets[0].append(vs)
+            else:
+                buckets[1].append(vs)
+        return buckets[0] + buckets[1] + buckets[2]
+
+    # --- destination rules --------------------------------------------------------------------------
+    def _build_destination_rules(self, objs: list[Any]) -> list[DestinationRuleView]:
+        suffix = self.mesh.domain_suffix
+        views = [
+            DestinationRuleView(o, resolve_short_name(o.spec.host, o.meta.namespace, suffix),
+                                list(o.spec.exportTo), i)
+            for i, o in enumerate(objs)
+        ]
+        views.sort(key=lambda v: (_creation_key(v.config, v.order), v.name, v.namespace))
+        return views
+
+    def destination_rule(self, proxy_ns: str, proxy_labels: dict[str, str], service: Service) -> list[DestinationRuleView]:
+        """The DestinationRules that apply to `service` for a proxy (facts 5.9): the proxy's namespace,
+        then the service's namespace, then the root namespace; most specific host first. Several DRs for
+        the same host in the winning scope are returned together, oldest first, for merging."""
+        default = self.mesh.default_destination_rule_export_to
+        scopes = [proxy_ns, service.namespace, self.mesh.root_namespace]
+        for scope in scopes:
+            matching = [
+                dr for dr in self.destination_rules
+                if dr.namespace == scope and host_matches(dr.host, service.hostname)
+                and self._exported(dr.export_to, dr.namespace, proxy_ns, default)
+                and _selector_matches(dr.spec.workloadSelector, proxy_labels, dr.namespace, proxy_ns)
+            ]
+            if matching:
+                best = min(specificity_key(dr.host) for dr in matching)
+                return [dr for dr in matching if specificity_key(dr.host) == best]
+        return []
+
+    # --- endpoints ----------------------------------------------------------------------------------
+    def endpoints(self, service: Service, sport: ServicePort) -> list[E.Endpoint]:
+        key = (service.hostname, service.namespace, sport.port)
+        if key not in self._endpoint_cache:
+            self._endpoint_cache[key] = self._find_endpoints(service, sport)
+        return self._endpoint_cache[key]
+
+    def _find_endpoints(self, service: Service, sport: ServicePort) -> list[E.Endpoint]:
+        ident = (service.namespace, service.name)
+        if self._slices.get(ident):
+            return E.from_endpoint_slices(service, sport, self._slices[ident], self.pods_by_name)
+        if ident in self._endpoints_objs:
+            return E.from_endpoints_object(service, sport, self._endpoints_objs[ident], self.pods_by_name)
+        return E.from_pods(service, sport, self.pods)
+
+
+def _selector_matches(selector: Any, labels: dict[str, str], dr_ns: str, proxy_ns: str) -> bool:
+    if selector is None or not getattr(selector, "matchLabels", None):
+        return selector is None
+    return dr_ns == proxy_ns and all(labels.get(k) == v for k, v in selector.matchLabels.items())

@@ -1,0 +1,87 @@
+"""load -> model -> index, shared by every command.
+
+One bad object is left out and reported, as istiod skips it; the rest of the mesh still compiles.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Sequence, TextIO
+
+from mesh_compile.diagnostics import ERROR, INFO, Problem
+
+
+@dataclass
+class LoadedMesh:
+    index: Any                                   # MeshIndex, or None when input could not be read
+    problems: list[Problem] = field(default_factory=list)
+    fatal: list[Problem] = field(default_factory=list)
+    objects: list[Any] = field(default_factory=list)
+
+    @property
+    def invalid(self) -> bool:
+        return any(p.level == ERROR for p in self.problems)
+
+
+def _mesh_from_configmap(obj: Any) -> tuple[Any, list[Problem]]:
+    from mesh_compile.model.mesh_config import parse_mesh_config
+    data = getattr(obj.obj, "data", None) or {}
+    text = data.get("mesh") if isinstance(data, dict) else None
+    return parse_mesh_config(text, obj.source) if text else (None, [])
+
+
+def load_mesh(paths: Sequence[str], *, mesh_config: str | None = None, stdin: TextIO | None = None,
+              default_namespace: str = "default", external_name_alias: bool = True) -> LoadedMesh:
+    from mesh_compile.index.mesh_config import settings_from
+    from mesh_compile.index.mesh_index import MeshIndex
+    from mesh_compile.load.loader import load_paths
+    from mesh_compile.model.objects import parse_object
+
+    loaded = load_paths(list(paths), stdin=stdin)
+    result = LoadedMesh(index=None, problems=list(loaded.problems), fatal=list(loaded.fatal))
+    if result.fatal:
+        return result
+    mesh = None
+    for raw in loaded.objects:
+        obj, problems = parse_object(raw, default_namespace)
+        result.problems.extend(problems)
+        if obj is None:
+            continue
+        if obj.kind == "ConfigMap":
+            if obj.meta.name == "istio" and obj.meta.namespace == "istio-system":
+                mesh, mp = _mesh_from_configmap(obj)
+                result.problems.extend(mp)
+            continue
+        result.objects.append(obj)
+    if mesh_config:
+        mesh, mp = _load_mesh_file(mesh_config)
+        result.problems.extend(mp)
+        if any(p.level == ERROR for p in mp) and mesh is None:
+            result.fatal.extend(mp)
+            return result
+    result.index = MeshIndex(result.objects, settings_from(mesh), external_name_alias=external_name_alias)
+    return result
+
+
+def _load_mesh_file(path: str) -> tuple[Any, list[Problem]]:
+    """--mesh-config: a MeshConfig YAML, or the `istio` ConfigMap that holds one under data.mesh."""
+    from mesh_compile.model.mesh_config import parse_mesh_config
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except OSError as exc:
+        return None, [Problem(ERROR, f"cannot read mesh config: {exc.strerror}", file=path)]
+    import yaml
+    try:
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        return None, [Problem(ERROR, f"YAML syntax error: {getattr(exc, 'problem', exc)}", file=path,
+                              line=mark.line + 1 if mark else None)]
+    if isinstance(data, dict) and data.get("kind") == "ConfigMap":
+        data = (data.get("data") or {}).get("mesh") or {}
+    from mesh_compile.load.source import Source
+    return parse_mesh_config(data, Source(path, 1))
+
+
+def notice(message: str) -> Problem:
+    return Problem(INFO, message)
