@@ -1,0 +1,1 @@
+"""Structural comparison of Envoy config: istioctl dumps, /config_dump and our output."""

@@ -1,0 +1,58 @@
+"""The load stage: paths (files, directories, `-` for stdin) in, RawObjects with file:line out.
+
+Problems are split by what the CLI does with them: `fatal` (YAML syntax errors, missing or
+unreadable paths) make it exit 2 after reporting all of them; `problems` (a document that is not
+an object) are warnings and the object is skipped. Nothing here raises on bad input.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence, TextIO
+
+from ..diagnostics import ERROR, Problem
+from .documents import Document, parse_documents
+from .files import InputText, read_inputs
+from .flatten import ObjectCollector
+from .raw import RawObject
+from .yaml_loader import Loader
+
+
+@dataclass
+class LoadResult:
+    objects: list[RawObject] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # non-fatal: object skipped
+    fatal: list[Problem] = field(default_factory=list)  # syntax errors, missing paths: exit 2
+
+    def add(self, problem: Problem) -> None:
+        (self.fatal if problem.level == ERROR else self.problems).append(problem)
+
+    def merge(self, other: "LoadResult") -> None:
+        self.objects.extend(other.objects)
+        self.problems.extend(other.problems)
+        self.fatal.extend(other.fatal)
+
+
+def load_paths(paths: Sequence[str], stdin: TextIO | None = None) -> LoadResult:
+    """Load every path in order; `-` reads `stdin` (sys.stdin when None). Every file is parsed
+    even after an error elsewhere, so all syntax errors are reported at once."""
+    result = LoadResult()
+    for item in read_inputs(paths, stdin):
+        if isinstance(item, InputText):
+            result.merge(load_text(item.text, item.name))
+        else:
+            result.add(item)
+    return result
+
+
+def load_text(text: str, file: str = "<string>", loader_cls: type = Loader) -> LoadResult:
+    """Load one YAML or JSON text as if it were the file `file` (handy in later stages' tests)."""
+    result = LoadResult()
+    collector = ObjectCollector(file, text)
+    for item in parse_documents(text, file, loader_cls):
+        if isinstance(item, Document):
+            collector.document(item)
+        else:
+            result.add(item)
+    result.objects = collector.objects
+    result.problems = collector.problems
+    return result

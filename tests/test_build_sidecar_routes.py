@@ -1,0 +1,159 @@
+"""Sidecar route configs against istio-facts.md sections 1 and 13 (the worked bookinfo example)."""
+from helpers import compile_yaml, route_config, vhost
+
+BOOKINFO = """
+apiVersion: v1
+kind: Service
+metadata: {name: reviews, namespace: default}
+spec:
+  clusterIP: 10.96.0.20
+  selector: {app: reviews}
+  ports: [{name: http, port: 9080}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: details, namespace: default}
+spec:
+  clusterIP: 10.96.0.21
+  selector: {app: details}
+  ports: [{name: http, port: 9080}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: productpage, namespace: default}
+spec:
+  clusterIP: 10.96.0.22
+  selector: {app: productpage}
+  ports: [{name: http, port: 9080}]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: reviews, namespace: default}
+spec:
+  host: reviews
+  subsets:
+  - {name: v1, labels: {version: v1}}
+  - {name: v2, labels: {version: v2}}
+  - {name: v3, labels: {version: v3}}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews, namespace: default}
+spec:
+  hosts: [reviews]
+  http:
+  - match:
+    - headers:
+        end-user: {exact: jason}
+    route:
+    - destination: {host: reviews, subset: v2}
+  - route:
+    - destination: {host: reviews, subset: v3}
+"""
+
+R130 = {
+    "retryOn": "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes",
+    "numRetries": 2,
+    "retryHostPredicate": [{"name": "envoy.retry_host_predicates.previous_hosts", "typedConfig": {
+        "@type": "type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate"}}],
+    "hostSelectionRetryMaxAttempts": "5",
+}
+
+
+def test_worked_example_1_30():
+    cfg = compile_yaml(BOOKINFO, "deploy/productpage.default")
+    rc = route_config(cfg, "9080")
+    assert [vh["name"] for vh in rc["virtualHosts"]] == [
+        "details.default.svc.cluster.local:9080", "productpage.default.svc.cluster.local:9080",
+        "reviews.default.svc.cluster.local:9080", "allow_any"]
+    reviews = vhost(rc, "reviews.default.svc.cluster.local:9080")
+    assert reviews["domains"] == ["reviews.default.svc.cluster.local", "reviews.default.svc.cluster.local.",
+                                  "reviews", "reviews.default.svc", "reviews.default", "10.96.0.20"]
+    meta = {"filterMetadata": {"istio": {"config": "/apis/networking.istio.io/v1/namespaces/default/virtual-service/reviews"}}}
+    assert reviews["routes"] == [
+        {"match": {"prefix": "/", "caseSensitive": True,
+                   "headers": [{"name": "end-user", "stringMatch": {"exact": "jason"}}]},
+         "route": {"cluster": "outbound|9080|v2|reviews.default.svc.cluster.local", "timeout": "0s",
+                   "retryPolicy": R130, "maxGrpcTimeout": "0s"},
+         "metadata": meta,
+         "decorator": {"operation": "reviews.default.svc.cluster.local:9080/*"}},
+        {"match": {"prefix": "/"},
+         "route": {"cluster": "outbound|9080|v3|reviews.default.svc.cluster.local", "timeout": "0s",
+                   "retryPolicy": R130, "maxGrpcTimeout": "0s"},
+         "metadata": meta,
+         "decorator": {"operation": "reviews.default.svc.cluster.local:9080/*"}},
+    ]
+    assert reviews["includeRequestAttemptCount"] is True
+    details = vhost(rc, "details.default.svc.cluster.local:9080")
+    assert details["routes"] == [{"name": "default", "match": {"prefix": "/"},
+                                  "route": {"cluster": "outbound|9080||details.default.svc.cluster.local",
+                                            "timeout": "0s", "retryPolicy": R130, "maxGrpcTimeout": "0s"},
+                                  "decorator": {"operation": "details.default.svc.cluster.local:9080/*"}}]
+    assert rc["virtualHosts"][-1] == {
+        "name": "allow_any", "domains": ["*"],
+        "routes": [{"name": "allow_any", "match": {"prefix": "/"},
+                    "route": {"cluster": "PassthroughCluster", "timeout": "0s", "maxGrpcTimeout": "0s"}}],
+        "includeRequestAttemptCount": True}
+    assert list(rc)[2:] == ["validateClusters", "maxDirectResponseBodySizeBytes", "ignorePortInHostMatching"]
+    assert rc["validateClusters"] is False and rc["maxDirectResponseBodySizeBytes"] == 1048576
+
+
+def test_worked_example_1_17_differences():
+    cfg = compile_yaml(BOOKINFO, "deploy/productpage.default", version="1.17")
+    reviews = vhost(route_config(cfg, "9080"), "reviews.default.svc.cluster.local:9080")
+    assert "reviews.default.svc.cluster.local." not in reviews["domains"]
+    route = reviews["routes"][0]
+    assert route["route"]["retryPolicy"]["retriableStatusCodes"] == [503]
+    assert route["metadata"]["filterMetadata"]["istio"]["config"].startswith("/apis/networking.istio.io/v1alpha3/")
+
+
+def test_other_namespace_short_forms_are_reversed():
+    cfg = compile_yaml(BOOKINFO, "deploy/sleep.foo")
+    reviews = vhost(route_config(cfg, "9080"), "reviews.default.svc.cluster.local:9080")
+    assert reviews["domains"] == ["reviews.default.svc.cluster.local", "reviews.default.svc.cluster.local.",
+                                  "reviews.default", "reviews.default.svc", "10.96.0.20"]
+
+
+WEIGHTED = BOOKINFO.replace("""  - match:
+    - headers:
+        end-user: {exact: jason}
+    route:
+    - destination: {host: reviews, subset: v2}
+  - route:
+    - destination: {host: reviews, subset: v3}""", """  - route:
+    - destination: {host: reviews, subset: v1}
+      weight: 80
+    - destination: {host: reviews, subset: v2}
+      weight: 20""")
+
+
+def test_weighted_split_per_version():
+    for version, total in (("1.30", None), ("1.17", 100)):
+        cfg = compile_yaml(WEIGHTED, "deploy/productpage.default", version=version)
+        route = vhost(route_config(cfg, "9080"), "reviews.default.svc.cluster.local:9080")["routes"][0]
+        wc = route["route"]["weightedClusters"]
+        assert wc["clusters"] == [{"name": "outbound|9080|v1|reviews.default.svc.cluster.local", "weight": 80},
+                                  {"name": "outbound|9080|v2|reviews.default.svc.cluster.local", "weight": 20}]
+        assert wc.get("totalWeight") == total
+        assert route["decorator"] == {"operation": "reviews:9080/*"}
+
+
+def test_registry_only_gives_block_all():
+    cfg = compile_yaml(BOOKINFO, "deploy/productpage.default", mesh={"outboundTrafficPolicy": {"mode": "REGISTRY_ONLY"}})
+    last = route_config(cfg, "9080")["virtualHosts"][-1]
+    assert last == {"name": "block_all", "domains": ["*"],
+                    "routes": [{"name": "block_all", "match": {"prefix": "/"}, "directResponse": {"status": 502}}],
+                    "includeRequestAttemptCount": True}
+
+
+def test_catch_all_stops_later_routes():
+    text = BOOKINFO.replace("""    route:
+    - destination: {host: reviews, subset: v2}
+  - route:""", """    - uri: {prefix: /}
+    route:
+    - destination: {host: reviews, subset: v2}
+  - route:""")
+    cfg = compile_yaml(text, "deploy/productpage.default")
+    routes = vhost(route_config(cfg, "9080"), "reviews.default.svc.cluster.local:9080")["routes"]
+    # the header match comes first; the prefix-/ block without headers is catch-all, so v3 is dropped
+    assert [r["route"]["cluster"].split("|")[2] for r in routes] == ["v2", "v2"]
