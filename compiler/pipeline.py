@@ -58,6 +58,8 @@ def load_mesh(paths: Sequence[str], *, mesh_config: str | None = None, stdin: Te
         if any(p.level == ERROR for p in mp) and mesh is None:
             result.fatal.extend(mp)
             return result
+    from mesh_compile.index.unsupported import unsupported_features
+    result.problems.extend(unsupported_features(result.objects))
     result.index = MeshIndex(result.objects, settings_from(mesh), external_name_alias=external_name_alias)
     return result
 

@@ -61,6 +61,8 @@ _SINCE: dict[str, tuple[tuple[int, int], str]] = {
     "dns_resolver_config": ((1, 30), "facts 5.3: typedDnsResolverConfig cares"),
     "external_name_alias": ((1, 21), "facts 5.3: ExternalName services become aliases"),
     "no_zipkin_bootstrap": ((1, 30), "facts 5.10: default tracer none"),
+    "no_default_original_port": ((1, 18), "1.17.8 cluster.go addNetworkingMetadata: istio.default_original_port"),
+    "external_metadata": ((1, 20), "1.20.0 cluster_builder.go: istio.external for MESH_EXTERNAL services"),
 }
 
 
@@ -92,6 +94,8 @@ class Behaviour:
     dns_resolver_config: bool
     external_name_alias: bool
     no_zipkin_bootstrap: bool
+    no_default_original_port: bool
+    external_metadata: bool
 
     @property
     def config_api_version(self) -> str:

@@ -159,7 +159,8 @@ def test_mutated_samples_are_rejected_by_both(crd_specs, samples):
 
 
 @pytest.mark.parametrize("kind, spec", [
-    ("VirtualService", {"hosts": ["a"], "http": [{"route": [{"destination": {"host": "a"}}], "timeout": "10 seconds"}]}),
+    ("VirtualService", {"hosts": ["a"], "http": [{"route": [{"destination": {"host": "a"}}],
+                                                  "timeout": "10 seconds"}]}),
     ("VirtualService", {"hosts": ["a"], "http": [{"route": [{"destination": {"host": "a"}}], "timeout": "0s"}]}),
     ("ServiceEntry", {"hosts": ["a.com"], "endpoints": [{"labels": {"a": "b"}}]}),
     ("ServiceEntry", {"hosts": ["a.com"], "ports": [{"number": 70000, "name": "p"}]}),

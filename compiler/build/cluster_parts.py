@@ -29,16 +29,19 @@ def mx_filter(b: Behaviour) -> dict:
     return {"name": "istio.metadata_exchange", "typedConfig": typed}
 
 
-def service_metadata(svc: Service, subset: str, dr: DestinationRuleView | None, b: Behaviour, policy: Any) -> dict:
+def service_metadata(svc: Service, port: int, subset: str, dr: DestinationRuleView | None, b: Behaviour,
+                     policy: Any) -> dict:
     """metadata.filterMetadata.istio: a Struct, so its keys print sorted."""
     istio: dict[str, Any] = {}
+    if not b.no_default_original_port:
+        istio["default_original_port"] = port
     tls = getattr(policy, "tls", None)
     if tls is not None and tls.mode in ("SIMPLE", "MUTUAL"):
         istio["alpn_override"] = "false"
     if dr is not None:
         istio["config"] = (f"/apis/networking.istio.io/{b.config_api_version}/namespaces/"
                            f"{dr.namespace}/destination-rule/{dr.name}")
-    if svc.mesh_external:
+    if svc.mesh_external and b.external_metadata:
         istio["external"] = True
     istio["services"] = [{"host": svc.hostname, "name": svc.name, "namespace": svc.namespace}]
     if subset:
@@ -65,17 +68,19 @@ def dns_fields(index: MeshIndex, b: Behaviour) -> dict:
 def load_assignment(name: str, svc: Service, sport: ServicePort, subset: Any, index: MeshIndex) -> dict | None:
     """Inline endpoints of a DNS cluster: the ServiceEntry's endpoints, or the host itself (facts 5.3)."""
     lb_eps = []
+    # BuildLbEndpointMetadata with every part empty: no workload, namespace or canonical labels
+    meta = {"filterMetadata": {"istio": {"workload": ";;;;"}}}
     if svc.se_endpoints:
         for ep in svc.se_endpoints:
             labels = dict(getattr(ep, "labels", None) or {})
             if subset is not None and not subset_matches(subset, labels):
                 continue
             port = (getattr(ep, "ports", None) or {}).get(sport.name) or _target(sport)
-            lb_eps.append(lb_endpoint(ep.address, port, None))
+            lb_eps.append(lb_endpoint(ep.address, port, meta, healthy=False))
     elif svc.external_name:
-        lb_eps.append(lb_endpoint(svc.external_name, _target(sport), None))
+        lb_eps.append(lb_endpoint(svc.external_name, _target(sport), meta, healthy=False))
     else:
-        lb_eps.append(lb_endpoint(svc.hostname, _target(sport), None))
+        lb_eps.append(lb_endpoint(svc.hostname, _target(sport), meta, healthy=False))
     if not lb_eps:
         return None
     return {"clusterName": name,

@@ -113,7 +113,7 @@ def build_cluster(svc: Service, sport: ServicePort, subset: Any, dr: Destination
         cluster["commonLbConfig"] = common
     if tls_socket is not None:
         cluster["transportSocket"] = tls_socket
-    cluster["metadata"] = service_metadata(svc, subset_name, dr, b, policy)
+    cluster["metadata"] = service_metadata(svc, sport.port, subset_name, dr, b, policy)
     cluster["filters"] = [mx_filter(b)]
     return cluster
 

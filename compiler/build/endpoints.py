@@ -22,9 +22,12 @@ def workload_metadata(ep: Endpoint, workload: str) -> str:
     return f"{workload};{ep.namespace};{service};{revision};Kubernetes"
 
 
-def lb_endpoint(address: str, port: int, meta: dict | None) -> dict:
+def lb_endpoint(address: str, port: int, meta: dict | None, healthy: bool = True) -> dict:
+    """An LbEndpoint. Registry endpoints carry HEALTHY; the inline endpoints of DNS clusters carry no
+    health status (UNKNOWN, the proto default)."""
     out: dict[str, Any] = {"endpoint": {"address": {"socketAddress": {"address": address, "portValue": port}}}}
-    out["healthStatus"] = "HEALTHY"
+    if healthy:
+        out["healthStatus"] = "HEALTHY"
     if meta:
         out["metadata"] = meta
     out["loadBalancingWeight"] = 1

@@ -1,0 +1,127 @@
+"""One parsed input object (ConfigObject) and `parse_object`, which builds it from a RawObject.
+
+parse_object runs three checks, in the order the Kubernetes API server and istiod would:
+  1. kind/apiVersion: kinds we do not read are skipped with an Info;
+  2. the typed model (the CRD's structural schema: types, unknown fields, required fields);
+  3. istiod's webhook validation for Istio kinds (see validate.py).
+Any Error means the object would have been rejected, so no ConfigObject is returned.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ValidationError
+
+from ..diagnostics import ERROR, INFO, Problem
+from .findings import Finding
+from .kinds import KindInfo, lookup, split_api_version
+from .meta import ObjectMeta
+from .pydantic_errors import findings_from_validation_error
+from .validate import validate_object
+
+if TYPE_CHECKING:  # load/ is another stage; only its interface is used here
+    from ..load.raw import RawObject
+    from ..load.source import Source
+
+__all__ = ["ConfigObject", "ObjectMeta", "parse_object", "parse_data"]
+
+
+@dataclass
+class ConfigObject:
+    """One accepted object. `spec` is the kind's spec model; kinds without a spec (Endpoints,
+    EndpointSlice, ConfigMap) expose the whole object there too. `obj` is the whole typed object."""
+
+    kind: str
+    apiVersion: str
+    meta: ObjectMeta
+    spec: BaseModel | None
+    obj: BaseModel
+    source: "Source"
+
+    @property
+    def name(self) -> str:
+        return self.meta.name
+
+    @property
+    def namespace(self) -> str:
+        return self.meta.namespace or ""
+
+    def key(self) -> tuple[str, str, str]:
+        return self.kind, self.namespace, self.name
+
+
+def _drop_nulls(value: Any) -> Any:
+    """`field:` with no value is null; the API server prunes nulls from objects, so do we."""
+    if isinstance(value, dict):
+        return {k: _drop_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_drop_nulls(v) for v in value]
+    return value
+
+
+class _Located:
+    """Turns Findings into Problems that name the object and the line of the field."""
+
+    def __init__(self, raw: "RawObject", kind: str | None, namespace: str | None, name: str | None):
+        self.raw, self.kind, self.namespace, self.name = raw, kind, namespace, name
+
+    def problem(self, finding: Finding) -> Problem:
+        from ..load.raw import format_path
+
+        src = self.raw.source
+        return Problem(level=finding.level, message=finding.message, file=getattr(src, "file", None),
+                       line=self.raw.line_of(finding.path), kind=self.kind, namespace=self.namespace,
+                       name=self.name, field=format_path(finding.path) or None, code=finding.code)
+
+
+def _check_kind(data: dict, where: _Located) -> tuple[KindInfo | None, list[Problem]]:
+    kind, api_version = data.get("kind"), data.get("apiVersion")
+    for key, value in (("apiVersion", api_version), ("kind", kind)):
+        if not isinstance(value, str) or not value:
+            return None, [where.problem(Finding((key,), f'"{key}" is missing or not a string'))]
+    info = lookup(api_version, kind)
+    if info is None:
+        return None, [where.problem(Finding((), f"kind {kind} ({api_version}) is not used; skipped", INFO))]
+    version = split_api_version(api_version)[1]
+    if version not in info.versions:
+        served = ", ".join(info.api_versions())
+        msg = f"apiVersion {api_version} is not served for kind {kind} (use one of: {served})"
+        return None, [where.problem(Finding(("apiVersion",), msg))]
+    return info, []
+
+
+def parse_object(raw: "RawObject", default_namespace: str = "default") -> tuple[ConfigObject | None, list[Problem]]:
+    """Type-check and validate one loaded object. Returns (object, problems); the object is None
+    when the kind is skipped or any Error was found."""
+    data = raw.data if isinstance(raw.data, dict) else {}
+    meta_raw = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+    name = meta_raw.get("name") if isinstance(meta_raw.get("name"), str) else None
+    namespace = meta_raw.get("namespace") if isinstance(meta_raw.get("namespace"), str) else default_namespace
+    where = _Located(raw, data.get("kind") if isinstance(data.get("kind"), str) else None, namespace, name)
+    if not isinstance(raw.data, dict):
+        return None, [where.problem(Finding((), "an object must be a mapping with apiVersion, kind, metadata"))]
+    info, problems = _check_kind(data, where)
+    if info is None:
+        return None, problems
+    obj, findings = parse_data(info, data, default_namespace)
+    problems = [where.problem(f) for f in findings]
+    if obj is None or any(p.level == ERROR for p in problems):
+        return None, problems
+    spec = getattr(obj, "spec", obj)
+    return ConfigObject(info.kind, data["apiVersion"], obj.metadata, spec, obj, raw.source), problems
+
+
+def parse_data(info: KindInfo, data: dict,
+               default_namespace: str = "default") -> tuple[BaseModel | None, list[Finding]]:
+    """The typed object for `data` (a `kind` we read) and the findings about it; no file needed."""
+    cleaned = _drop_nulls(data)
+    if info.istio and "spec" not in cleaned:
+        cleaned["spec"] = {}  # no spec is an empty spec; the webhook checks then report what is missing
+    try:
+        obj = info.model.model_validate(cleaned)
+    except ValidationError as exc:
+        return None, findings_from_validation_error(exc, cleaned)
+    if obj.metadata.namespace is None:
+        obj.metadata.namespace = default_namespace
+    return obj, validate_object(info.kind, obj)

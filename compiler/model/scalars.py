@@ -1,0 +1,38 @@
+"""Field types shared by the models: CRD integer ranges and duration strings.
+
+Models run in pydantic strict mode, like the CRD's structural schema: "80" is not an integer and
+1 is not a string. Durations stay strings (what the user wrote); they are checked to parse, and most
+Istio durations must also be at least 1ms, as the CRD's `duration(self) >= duration('1ms')` rule says.
+"""
+from typing import Annotated
+
+from pydantic import AfterValidator, ConfigDict, Field
+
+from .duration import parse_duration_nanos
+
+# Istio specs: unknown fields are errors, as the CRD's structural schema prunes/rejects them.
+ISTIO_CONFIG = ConfigDict(extra="forbid", strict=True)
+# Kubernetes objects carry many fields we do not read; only the ones we read are typed.
+K8S_CONFIG = ConfigDict(extra="ignore", strict=True)
+
+UInt32 = Annotated[int, Field(ge=0, le=4294967295)]
+Int32 = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
+NonNegativeInt = Annotated[int, Field(ge=0)]
+Percent = Annotated[float, Field(ge=0, le=100)]
+
+
+def _check_duration(value: str) -> str:
+    parse_duration_nanos(value)
+    return value
+
+
+def _check_min_1ms(value: str) -> str:
+    if parse_duration_nanos(value) < 1_000_000:
+        raise ValueError(f"duration {value!r} must be at least 1ms")
+    return value
+
+
+# Any duration Go's time.ParseDuration accepts (tcp idleTimeout, cookie ttl, mesh fields).
+Duration = Annotated[str, AfterValidator(_check_duration)]
+# A duration the CRD requires to be >= 1ms (timeouts, intervals, delays).
+PositiveDuration = Annotated[str, AfterValidator(_check_min_1ms)]
