@@ -33,18 +33,13 @@ def add_parser(sub: Any) -> None:
         f.add_argument("--cluster", help="endpoint: cluster name")
 
 
-def _select(kind: str, cfg: Any, args: argparse.Namespace) -> list[dict]:
-    from mesh_compile.emit import filters as F
-    if kind == "routes":
-        return F.sort_routes(F.filter_routes(cfg.routes, args.name))
-    if kind == "cluster":
-        return F.sort_clusters(F.filter_clusters(cfg.clusters, args.fqdn, args.port, args.subset, args.direction))
-    if kind == "listener":
-        return F.filter_listeners(cfg.listeners, args.port, args.address)
-    return F.filter_endpoints(cfg.endpoints, args.cluster)
+def _filters(args: argparse.Namespace) -> Any:
+    from mesh_compile.emit.views import Filters
+    return Filters(name=args.name, fqdn=args.fqdn, port=args.port, subset=args.subset,
+                   direction=args.direction, address=args.address, cluster=args.cluster)
 
 
-def _table(kind: str, resources: list[dict], cfg: Any, version: tuple[int, int]) -> str:
+def _table(kind: str, resources: list[dict], version: tuple[int, int]) -> str:
     from mesh_compile.emit import tables
     if kind == "routes":
         return tables.routes_table(resources, version)
@@ -52,13 +47,7 @@ def _table(kind: str, resources: list[dict], cfg: Any, version: tuple[int, int])
         return tables.clusters_table(resources, version)
     if kind == "listener":
         return tables.listeners_table(resources, version)
-    from mesh_compile.emit.endpoints_view import endpoint_statuses
-    return tables.endpoints_table(endpoint_statuses(cfg.clusters, resources), version)
-
-
-def _endpoint_json(resources: list[dict], cfg: Any) -> list[dict]:
-    from mesh_compile.emit.endpoints_view import endpoint_statuses
-    return endpoint_statuses(cfg.clusters, resources)
+    return tables.endpoints_table(resources, version)
 
 
 def render(kind: str, cfg: Any, args: argparse.Namespace) -> str:
@@ -67,16 +56,16 @@ def render(kind: str, cfg: Any, args: argparse.Namespace) -> str:
     if kind == "all":
         if args.output == "short":
             from mesh_compile.emit import tables
-            from mesh_compile.emit.endpoints_view import endpoint_statuses
+            from mesh_compile.emit.endpoints_view import eds_view
             return tables.all_tables(cfg.clusters, cfg.listeners, cfg.routes,
-                                     endpoint_statuses(cfg.clusters, cfg.endpoints), version)
+                                     eds_view(cfg.clusters, cfg.endpoints), version)
         from mesh_compile.emit.config_dump import config_dump
         value: Any = config_dump(cfg)
     else:
-        resources = _select(kind, cfg, args)
+        from mesh_compile.emit.views import VIEWS
+        value = VIEWS[kind](cfg, _filters(args))
         if args.output == "short":
-            return _table(kind, resources, cfg, version)
-        value = _endpoint_json(resources, cfg) if kind == "endpoint" else resources
+            return _table(kind, value, version)
     if args.output == "yaml":
         from mesh_compile.emit.yaml_out import to_yaml
         return to_yaml(value)
@@ -91,5 +80,9 @@ def run(args: argparse.Namespace, *, stdin: TextIO | None, out: TextIO, err: Tex
         if str(exc):
             err.write(str(exc) + "\n")
         return exc.code
-    out.write(render(KINDS[args.resource], compiled.config, args))
+    from mesh_compile.emit.tables import NothingToShow
+    try:
+        out.write(render(KINDS[args.resource], compiled.config, args))
+    except NothingToShow as exc:   # istioctl's own message for an empty table
+        err.write(f"{exc}\n")
     return 1 if compiled.invalid else 0
