@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from mesh_compile.build import gateway_routes, sidecar_routes
+from mesh_compile.build.bootstrap_static import static_clusters, static_listeners, static_routes
 from mesh_compile.build.clusters import build_clusters
 from mesh_compile.build.endpoints import build_assignments
 from mesh_compile.build.listeners import build_listeners
@@ -20,6 +21,10 @@ class ProxyConfig:
     listeners: list[dict] = field(default_factory=list)
     routes: list[dict] = field(default_factory=list)
     endpoints: list[dict] = field(default_factory=list)
+    # the bootstrap's static resources, which istioctl prints beside the dynamic ones
+    static_clusters: list[dict] = field(default_factory=list)
+    static_listeners: list[dict] = field(default_factory=list)
+    static_routes: list[dict] = field(default_factory=list)
 
 
 def compile_proxy(proxy: Proxy, index: MeshIndex, b: Behaviour) -> ProxyConfig:
@@ -37,4 +42,7 @@ def compile_proxy(proxy: Proxy, index: MeshIndex, b: Behaviour) -> ProxyConfig:
         listeners=build_listeners(proxy, index, b, names),
         routes=routes,
         endpoints=build_assignments(clusters, index, proxy),
+        static_clusters=static_clusters(b),
+        static_listeners=static_listeners(),
+        static_routes=static_routes(),
     )

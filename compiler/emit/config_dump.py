@@ -19,11 +19,18 @@ def config_dump(cfg: Any) -> dict:
         for lis in cfg.listeners]
     routes = [entry("routeConfig", r, "envoy.config.route.v3.RouteConfiguration") for r in cfg.routes]
     endpoints = [entry("endpointConfig", e, "envoy.config.endpoint.v3.ClusterLoadAssignment") for e in cfg.endpoints]
+    static_clusters = [{"cluster": {"@type": "type.googleapis.com/envoy.config.cluster.v3.Cluster", **c},
+                        "lastUpdated": LAST_UPDATED} for c in cfg.static_clusters]
+    static_listeners = [{"listener": {"@type": "type.googleapis.com/envoy.config.listener.v3.Listener", **lis},
+                         "lastUpdated": LAST_UPDATED} for lis in cfg.static_listeners]
+    static_routes = [{"routeConfig": {"@type": "type.googleapis.com/envoy.config.route.v3.RouteConfiguration", **r},
+                      "lastUpdated": LAST_UPDATED} for r in cfg.static_routes]
     return {"configs": [
         {"@type": "type.googleapis.com/envoy.admin.v3.ClustersConfigDump", "versionInfo": VERSION,
-         "dynamicActiveClusters": clusters},
+         "staticClusters": static_clusters, "dynamicActiveClusters": clusters},
         {"@type": "type.googleapis.com/envoy.admin.v3.ListenersConfigDump", "versionInfo": VERSION,
-         "dynamicListeners": listeners},
-        {"@type": "type.googleapis.com/envoy.admin.v3.RoutesConfigDump", "dynamicRouteConfigs": routes},
+         "staticListeners": static_listeners, "dynamicListeners": listeners},
+        {"@type": "type.googleapis.com/envoy.admin.v3.RoutesConfigDump", "staticRouteConfigs": static_routes,
+         "dynamicRouteConfigs": routes},
         {"@type": "type.googleapis.com/envoy.admin.v3.EndpointsConfigDump", "dynamicEndpointConfigs": endpoints},
     ]}

@@ -22,24 +22,28 @@ class Filters:
 
 def routes(cfg: Any, f: Filters = Filters()) -> list[dict]:
     version = cfg.behaviour.version
-    return T.sort_route_configs(T.filter_route_configs(cfg.routes, name=f.name or ""), version)
+    # dynamic route configs first, then the bootstrap's unnamed static ones (facts 0)
+    everything = list(cfg.routes) + list(cfg.static_routes)
+    return T.sort_route_configs(T.filter_route_configs(everything, name=f.name or ""), version)
 
 
 def clusters(cfg: Any, f: Filters = Filters()) -> list[dict]:
     version = cfg.behaviour.version
-    kept = T.filter_clusters(cfg.clusters, fqdn=f.fqdn or "", port=f.port or 0, subset=f.subset or "",
+    kept = T.filter_clusters(list(cfg.clusters) + list(cfg.static_clusters), fqdn=f.fqdn or "", port=f.port or 0, subset=f.subset or "",
                              direction=f.direction or "")
     return T.sort_clusters(kept, version)
 
 
 def listeners(cfg: Any, f: Filters = Filters()) -> list[dict]:
-    return T.filter_listeners(cfg.listeners, address=f.address or "", port=f.port or 0,
+    return T.filter_listeners(list(cfg.listeners) + list(cfg.static_listeners), address=f.address or "", port=f.port or 0,
                               version=cfg.behaviour.version)
 
 
 def endpoints(cfg: Any, f: Filters = Filters()) -> list[dict]:
     """The /clusters host-status view that `pc endpoint` prints."""
-    return T.filter_endpoint_statuses(endpoint_statuses(cfg.clusters, cfg.endpoints), cluster=f.cluster or "")
+    statuses = endpoint_statuses(list(cfg.clusters) + list(cfg.static_clusters), cfg.endpoints,
+                                 static_names=[c["name"] for c in cfg.static_clusters])
+    return T.filter_endpoint_statuses(statuses, cluster=f.cluster or "")
 
 
 def assignments(cfg: Any) -> list[dict]:
