@@ -44,9 +44,9 @@ def _listener(name: str, address: str, port: int, route_name: str, direction: st
         "address": {"socketAddress": {"address": address, "portValue": port}},
         "filterChains": [{"filters": [http_connection_manager(f"outbound_{address}_{port}", route_name)]}],
     }
+    out["trafficDirection"] = direction
     if not bind:
         out["bindToPort"] = False
-    out["trafficDirection"] = direction
     return out
 
 
