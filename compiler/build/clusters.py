@@ -178,10 +178,11 @@ def blackhole_cluster(index: MeshIndex, b: Behaviour) -> dict:
     return out
 
 
-def passthrough_cluster(index: MeshIndex, b: Behaviour) -> dict:
-    out: dict[str, Any] = {"name": PASSTHROUGH}
+def _original_dst(name: str, index: MeshIndex, b: Behaviour) -> dict:
+    """The shared head of the passthrough clusters: ORIGINAL_DST, default breakers, downstream protocol."""
+    out: dict[str, Any] = {"name": name}
     if b.alt_stat_name:
-        out["altStatName"] = PASSTHROUGH + ";"
+        out["altStatName"] = name + ";"
     out.update({
         "type": "ORIGINAL_DST",
         "connectTimeout": _connect_timeout(TP.Policy(), index),
@@ -192,30 +193,23 @@ def passthrough_cluster(index: MeshIndex, b: Behaviour) -> dict:
             "commonHttpProtocolOptions": {"idleTimeout": "300s"},
             "useDownstreamProtocolConfig": {"httpProtocolOptions": {}, "http2ProtocolOptions": {}},
         }},
-        "filters": [mx_filter(b)],
     })
     return out
 
 
+def passthrough_cluster(index: MeshIndex, b: Behaviour) -> dict:
+    out = _original_dst(PASSTHROUGH, index, b)
+    out["filters"] = [mx_filter(b)]
+    return out
+
+
 def inbound_passthrough_clusters(index: MeshIndex, b: Behaviour) -> list[dict]:
+    """One cluster since 1.23; an IPv4 and an IPv6 one before (facts 5.10)."""
     variants = [(INBOUND_PASSTHROUGH, "127.0.0.6")] if b.single_inbound_passthrough else [
         (INBOUND_PASSTHROUGH + "Ipv4", "127.0.0.6"), (INBOUND_PASSTHROUGH + "Ipv6", "::6")]
     out = []
     for name, source in variants:
-        c: dict[str, Any] = {"name": name}
-        if b.alt_stat_name:
-            c["altStatName"] = name + ";"
-        c.update({
-            "type": "ORIGINAL_DST",
-            "connectTimeout": _connect_timeout(TP.Policy(), index),
-            "lbPolicy": "CLUSTER_PROVIDED",
-            "circuitBreakers": TP.circuit_breakers(None, not b.no_track_remaining),
-            "typedExtensionProtocolOptions": {"envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
-                "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
-                "commonHttpProtocolOptions": {"idleTimeout": "300s"},
-                "useDownstreamProtocolConfig": {"httpProtocolOptions": {}, "http2ProtocolOptions": {}},
-            }},
-            "upstreamBindConfig": {"sourceAddress": {"address": source, "portValue": 0}},
-        })
+        c = _original_dst(name, index, b)
+        c["upstreamBindConfig"] = {"sourceAddress": {"address": source, "portValue": 0}}
         out.append(c)
     return out
