@@ -13,15 +13,16 @@ from mesh_compile.index.mesh_index import DestinationRuleView, MeshIndex
 from mesh_compile.index.proxy import Proxy
 from mesh_compile.index.services import (ALIAS, CLIENT_SIDE_LB, DNS_LB, DNS_ROUND_ROBIN_LB, KUBERNETES,
                                          PASSTHROUGH as RES_PASSTHROUGH, Service, ServicePort)
+from mesh_compile.index.sidecar_scope import Scope
 from mesh_compile.versions import Behaviour
 
 _TYPES = {CLIENT_SIDE_LB: "EDS", DNS_LB: "STRICT_DNS", DNS_ROUND_ROBIN_LB: "LOGICAL_DNS",
           RES_PASSTHROUGH: "ORIGINAL_DST"}
 
 
-def build_clusters(proxy: Proxy, index: MeshIndex, b: Behaviour) -> list[dict]:
+def build_clusters(proxy: Proxy, index: MeshIndex, scope: Scope, b: Behaviour) -> list[dict]:
     out: list[dict] = []
-    for svc in index.visible_services(proxy.namespace):
+    for svc in scope.cluster_services:
         if svc.resolution == ALIAS:
             continue
         drs = index.destination_rule(proxy.namespace, proxy.labels, svc)

@@ -10,6 +10,7 @@ from mesh_compile.build.endpoints import build_assignments
 from mesh_compile.build.listeners import build_listeners
 from mesh_compile.index.mesh_index import MeshIndex
 from mesh_compile.index.proxy import Proxy
+from mesh_compile.index.sidecar_scope import scope_for
 from mesh_compile.versions import Behaviour
 
 
@@ -28,13 +29,14 @@ class ProxyConfig:
 
 
 def compile_proxy(proxy: Proxy, index: MeshIndex, b: Behaviour) -> ProxyConfig:
+    scope = scope_for(proxy, index)
     if proxy.is_gateway:
         names = gateway_routes.route_config_names(index, proxy)
         routes = [gateway_routes.build_route_config(n, index, proxy, b) for n in names]
     else:
-        names = sidecar_routes.route_config_names(index, proxy)
-        routes = [sidecar_routes.build_route_config(n, index, proxy, b) for n in names]
-    clusters = build_clusters(proxy, index, b)
+        names = sidecar_routes.route_config_names(scope)
+        routes = [sidecar_routes.build_route_config(n, index, proxy, scope, b) for n in names]
+    clusters = build_clusters(proxy, index, scope, b)
     return ProxyConfig(
         proxy=proxy,
         behaviour=b,

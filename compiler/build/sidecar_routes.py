@@ -15,6 +15,7 @@ from mesh_compile.index.hosts import host_matches, is_wildcard
 from mesh_compile.index.mesh_index import MeshIndex
 from mesh_compile.index.proxy import Proxy
 from mesh_compile.index.services import ALIAS, Service
+from mesh_compile.index.sidecar_scope import Scope
 from mesh_compile.versions import Behaviour
 
 MAX_DIRECT_RESPONSE_BODY = 1048576
@@ -28,9 +29,9 @@ class _Wrapper:
     extra_hosts: list[str] = field(default_factory=list)
 
 
-def services_for_port(index: MeshIndex, proxy: Proxy, port: int) -> list[Service]:
+def services_for_port(scope: Scope, port: int) -> list[Service]:
     out = []
-    for svc in index.visible_services(proxy.namespace):
+    for svc in scope.services:
         sport = svc.port(port)
         if sport is None or svc.resolution == ALIAS or not P.is_http_or_sniffed(sport.protocol):
             continue
@@ -38,11 +39,11 @@ def services_for_port(index: MeshIndex, proxy: Proxy, port: int) -> list[Service
     return out
 
 
-def route_config_names(index: MeshIndex, proxy: Proxy) -> list[str]:
+def route_config_names(scope: Scope) -> list[str]:
     """The RDS names a sidecar's listeners ask for: `P` for HTTP ports, `fqdn:P` for sniffed ones."""
     http_ports: set[int] = set()
     sniffed: list[str] = []
-    for svc in index.visible_services(proxy.namespace):
+    for svc in scope.services:
         if svc.resolution == ALIAS:
             continue
         for sp in svc.ports:
@@ -53,15 +54,15 @@ def route_config_names(index: MeshIndex, proxy: Proxy) -> list[str]:
     return [str(p) for p in sorted(http_ports)] + sorted(set(sniffed))
 
 
-def build_route_config(name: str, index: MeshIndex, proxy: Proxy, b: Behaviour) -> dict:
+def build_route_config(name: str, index: MeshIndex, proxy: Proxy, scope: Scope, b: Behaviour) -> dict:
     host, sep, port_text = name.rpartition(":")
     sniffed = bool(sep)
     port = int(port_text) if port_text.isdigit() else 0
-    vhosts = _virtual_hosts(index, proxy, port, b)
+    vhosts = _virtual_hosts(index, proxy, scope, port, b)
     if sniffed:
         vhosts = [dict(vh, domains=["*"]) for vh in vhosts if vh["name"] == domain_name(host, port)]
     else:
-        vhosts.append(catch_all_vhost(index.mesh.outbound_mode))
+        vhosts.append(catch_all_vhost(scope.outbound_mode))
     return {
         "name": name,
         "virtualHosts": vhosts,
@@ -82,11 +83,11 @@ def catch_all_vhost(mode: str) -> dict:
     return {"name": name, "domains": ["*"], "routes": [route], "includeRequestAttemptCount": True}
 
 
-def _virtual_hosts(index: MeshIndex, proxy: Proxy, port: int, b: Behaviour) -> list[dict]:
-    services = services_for_port(index, proxy, port)
+def _virtual_hosts(index: MeshIndex, proxy: Proxy, scope: Scope, port: int, b: Behaviour) -> list[dict]:
+    services = services_for_port(scope, port)
     by_host = {s.hostname: s for s in services}
     ctx = RouteContext(b, index, proxy, port, "mesh", lambda host, _ns: by_host.get(host))
-    wrappers = _vs_wrappers(index, proxy, port, services, ctx)
+    wrappers = _vs_wrappers(index, scope.virtual_services, port, services, ctx)
     claimed = {id(s) for w in wrappers for s in w.services}
     for svc in services:
         if id(svc) not in claimed:
@@ -94,10 +95,9 @@ def _virtual_hosts(index: MeshIndex, proxy: Proxy, port: int, b: Behaviour) -> l
     return _cut_vhosts(wrappers, services, proxy, port, index, b)
 
 
-def _vs_wrappers(index: MeshIndex, proxy: Proxy, port: int, services: list[Service], ctx: RouteContext) -> list[_Wrapper]:
+def _vs_wrappers(index: MeshIndex, vss: list, port: int, services: list[Service], ctx: RouteContext) -> list[_Wrapper]:
     """One wrapper per VirtualService that matches services on this port (exact host first, then the most
     specific wildcard), plus its hosts that match no service (only on port 80, facts 2.6)."""
-    vss = index.virtual_services_for(proxy.namespace, "mesh")
     exact: dict[str, Any] = {}
     for vs in vss:
         for h in vs.hosts:

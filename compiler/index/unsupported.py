@@ -21,7 +21,14 @@ def unsupported_features(objects: Iterable[Any]) -> list[Problem]:
     for obj in objects:
         spec = obj.spec
         if obj.kind == "Sidecar":
-            out.append(_problem(obj, "spec", "Sidecar scoping (egress hosts, outboundTrafficPolicy)"))
+            for i, egress in enumerate(spec.egress):
+                if egress.port is not None or getattr(egress, "bind", None):
+                    out.append(_problem(obj, f"spec.egress[{i}].port", "a Sidecar egress listener with its own port or bind"))
+            if spec.ingress:
+                out.append(_problem(obj, "spec.ingress", "Sidecar ingress listeners"))
+            otp = spec.outboundTrafficPolicy
+            if otp is not None and otp.egressProxy is not None:
+                out.append(_problem(obj, "spec.outboundTrafficPolicy.egressProxy", "an egress proxy"))
         elif obj.kind == "VirtualService":
             for i, http in enumerate(spec.http):
                 if getattr(http, "delegate", None) is not None:
