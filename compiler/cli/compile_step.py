@@ -20,6 +20,7 @@ class CommandError(Exception):
 class Compiled:
     config: Any          # build.compile.ProxyConfig
     invalid: bool        # some object was left out
+    objects: list = None  # the accepted Istio/Kubernetes objects (ConfigObject), for tracing findings back
 
 
 def report(problems: list[Problem], err: TextIO) -> None:
@@ -57,4 +58,14 @@ def compile_target(args: argparse.Namespace, err: TextIO, stdin: TextIO | None =
     for note in proxy.notices:
         err.write(f"Info: {note}\n")
     config = compile_proxy(proxy, mesh.index, behaviour)
-    return Compiled(config, mesh.invalid)
+    return Compiled(config, mesh.invalid, mesh.objects)
+
+
+def compile_or_report(args: argparse.Namespace, err: TextIO, stdin: TextIO | None = None) -> Compiled | int:
+    """compile_target, with a CommandError turned into its message on stderr and its exit status."""
+    try:
+        return compile_target(args, err, stdin)
+    except CommandError as exc:
+        if str(exc):
+            err.write(str(exc) + "\n")
+        return exc.code

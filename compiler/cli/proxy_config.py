@@ -73,13 +73,10 @@ def render(kind: str, cfg: Any, args: argparse.Namespace) -> str:
 
 
 def run(args: argparse.Namespace, *, stdin: TextIO | None, out: TextIO, err: TextIO) -> int:
-    from mesh_compile.cli.compile_step import CommandError, compile_target
-    try:
-        compiled = compile_target(args, err, stdin)
-    except CommandError as exc:
-        if str(exc):
-            err.write(str(exc) + "\n")
-        return exc.code
+    from mesh_compile.cli.compile_step import compile_or_report
+    compiled = compile_or_report(args, err, stdin)
+    if isinstance(compiled, int):
+        return compiled
     from mesh_compile.emit.tables import NothingToShow
     try:
         out.write(render(KINDS[args.resource], compiled.config, args))
