@@ -1,6 +1,7 @@
 """Clusters (CDS) for a proxy (cluster.go buildOutboundClusters, cluster_builder.go; facts 5)."""
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from mesh_compile.build import tls as T
@@ -120,10 +121,14 @@ def build_cluster(svc: Service, sport: ServicePort, subset: Any, dr: Destination
 
 
 def _connect_timeout(policy: TP.Policy, index: MeshIndex) -> str:
-    from mesh_compile.model.duration import parse_duration, to_proto_duration
     tcp = getattr(policy.connectionPool, "tcp", None) if policy.connectionPool is not None else None
-    value = getattr(tcp, "connectTimeout", None) or index.mesh.connect_timeout
-    return to_proto_duration(parse_duration(value))
+    return _proto_duration(getattr(tcp, "connectTimeout", None) or index.mesh.connect_timeout)
+
+
+@lru_cache(maxsize=1024)
+def _proto_duration(text: str) -> str:
+    from mesh_compile.model.duration import parse_duration, to_proto_duration
+    return to_proto_duration(parse_duration(text))
 
 
 def _common_lb_config(policy: TP.Policy, b: Behaviour, index: MeshIndex) -> dict | None:

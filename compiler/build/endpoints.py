@@ -104,10 +104,4 @@ def _se_endpoints(svc: Any, sport: Any) -> list[Endpoint]:
 
 def _workload_name(index: MeshIndex, ep: Endpoint) -> str:
     """The Deployment owning the pod (by selector), else the pod name."""
-    for dep in index.deployments:
-        if dep.meta.namespace != ep.namespace:
-            continue
-        sel = getattr(getattr(dep.obj.spec, "selector", None), "matchLabels", None) or {}
-        if sel and all(ep.labels.get(k) == v for k, v in sel.items()):
-            return dep.meta.name
-    return ep.pod_name or ""
+    return index.workload_name(ep.namespace, ep.pod_name, ep.labels)

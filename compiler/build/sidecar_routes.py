@@ -109,10 +109,10 @@ def _vs_wrappers(index: MeshIndex, vss: list, port: int, services: list[Service]
         if vs is not None:
             bound.setdefault(id(vs), []).append(svc)
     out = []
+    names = {s.hostname for s in services}
     for vs in vss:
         mine = bound.get(id(vs), [])
-        extra = [h for h in vs.hosts if port == 80 and not any(host_matches(h, s.hostname) for s in services)
-                 and not index.services_by_host.get(h)]
+        extra = [h for h in vs.hosts if port == 80 and _unknown_host(h, names, services, index)]
         if not mine and not extra:
             continue
         routes = build_vs_routes(vs, ctx)
@@ -120,6 +120,13 @@ def _vs_wrappers(index: MeshIndex, vss: list, port: int, services: list[Service]
             continue  # every route filtered out: the services keep their default route
         out.append(_Wrapper(routes, mine, extra))
     return out
+
+
+def _unknown_host(host: str, names: set[str], services: list[Service], index: MeshIndex) -> bool:
+    """A VS host that matches no service on this port and names no registry service (facts 2.6)."""
+    if host in names or index.services_by_host.get(host):
+        return False
+    return not (is_wildcard(host) and any(host_matches(host, name) for name in names))
 
 
 def _best_wildcard(vss: list, hostname: str) -> Any:

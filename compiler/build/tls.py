@@ -14,17 +14,21 @@ RAW_BUFFER = {
 TLS_PARAMS = {"tlsMinimumProtocolVersion": "TLSv1_2", "tlsMaximumProtocolVersion": "TLSv1_3"}
 
 
+# One shared object: the builders never mutate emitted dicts, and sharing keeps large meshes cheap.
+SDS_CONFIG = {
+    "apiConfigSource": {
+        "apiType": "GRPC",
+        "transportApiVersion": "V3",
+        "grpcServices": [{"envoyGrpc": {"clusterName": "sds-grpc"}}],
+        "setNodeOnFirstMessageOnly": True,
+    },
+    "initialFetchTimeout": "0s",
+    "resourceApiVersion": "V3",
+}
+
+
 def sds_config() -> dict:
-    return {
-        "apiConfigSource": {
-            "apiType": "GRPC",
-            "transportApiVersion": "V3",
-            "grpcServices": [{"envoyGrpc": {"clusterName": "sds-grpc"}}],
-            "setNodeOnFirstMessageOnly": True,
-        },
-        "initialFetchTimeout": "0s",
-        "resourceApiVersion": "V3",
-    }
+    return SDS_CONFIG
 
 
 def istio_mutual_context(sni: str, sans: list[str], http2: bool) -> dict:
@@ -33,7 +37,7 @@ def istio_mutual_context(sni: str, sans: list[str], http2: bool) -> dict:
         validation["matchSubjectAltNames"] = [{"exact": s} for s in sans]
     alpn = ["istio-peer-exchange", "istio"] + (["h2"] if http2 else [])
     common = {
-        "tlsParams": dict(TLS_PARAMS),
+        "tlsParams": TLS_PARAMS,
         "tlsCertificateSdsSecretConfigs": [{"name": "default", "sdsConfig": sds_config()}],
         "combinedValidationContext": {
             "defaultValidationContext": validation,

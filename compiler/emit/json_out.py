@@ -5,23 +5,37 @@ escaped here to keep byte-for-byte parity with `istioctl proxy-config ... -o jso
 """
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import orjson
 
-_GO_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_GO_BYTES = {b"<": b"\\u003c", b">": b"\\u003e", b"&": b"\\u0026",
+             "\u2028".encode(): b"\\u2028", "\u2029".encode(): b"\\u2029"}
+
+def _double_indent(data: bytes) -> bytes:
+    """2-space indentation -> 4-space, with one C-level replace per depth (a regex with a callback per
+    line is ten times slower on a large config_dump). Deepest first, through a marker byte that JSON text
+    never holds (control characters are always escaped), so shallower passes do not touch done lines."""
+    depth = 0
+    while b"\n" + b"  " * (depth + 1) in data:
+        depth += 1
+    for d in range(depth, 0, -1):
+        data = data.replace(b"\n" + b"  " * d, b"\n" + b"\x01" * d)
+    return data.replace(b"\x01", b"    ")
 
 
-def _go_escape(text: str) -> str:
-    if not any(ch in text for ch in _GO_ESCAPES):
-        return text
-    return "".join(_GO_ESCAPES.get(ch, ch) for ch in text)
+def istioctl_json_bytes(value: Any) -> bytes:
+    """4-space indented JSON as UTF-8, keys in insertion order (the builders insert in .proto declaration
+    order): orjson's 2-space output with the indentation doubled, and Go's HTML escapes applied."""
+    data = _double_indent(orjson.dumps(value, option=orjson.OPT_INDENT_2))
+    for raw, escaped in _GO_BYTES.items():
+        if raw in data:
+            data = data.replace(raw, escaped)
+    return data + b"\n"
 
 
 def istioctl_json(value: Any) -> str:
-    """4-space indented JSON, keys in insertion order (the builders insert in .proto declaration order)."""
-    return _go_escape(json.dumps(value, indent=4, ensure_ascii=False)) + "\n"
+    return istioctl_json_bytes(value).decode("utf-8")
 
 
 def compact_json(value: Any) -> bytes:

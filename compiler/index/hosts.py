@@ -5,8 +5,10 @@ facts 2.4: a name without a dot becomes `<name>.<ns>.svc.<domainSuffix>`; anythi
 from __future__ import annotations
 
 import ipaddress
+from functools import lru_cache
 
 
+@lru_cache(maxsize=65536)
 def is_ip(text: str) -> bool:
     try:
         ipaddress.ip_address(text)
@@ -15,6 +17,7 @@ def is_ip(text: str) -> bool:
         return False
 
 
+@lru_cache(maxsize=65536)
 def resolve_short_name(host: str, namespace: str, domain_suffix: str = "cluster.local") -> str:
     if not host or host == "*" or "." in host or is_ip(host):
         return host

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from mesh_compile.index import endpoints as E
-from mesh_compile.index.hosts import host_matches, resolve_gateway_name, resolve_short_name, specificity_key
+from mesh_compile.index.hosts import (host_matches, is_wildcard, resolve_gateway_name, resolve_short_name,
+                                     specificity_key)
 from mesh_compile.index.mesh_config import MeshSettings
 from mesh_compile.index.services import Service, ServicePort, from_kube_service, from_service_entry
 
@@ -45,19 +46,14 @@ class DestinationRuleView:
     host: str
     export_to: list[str]
     order: int
-    merged_from: list[Any] = field(default_factory=list)   # DRs merged into this one (first = metadata)
+    spec: Any = None
+    namespace: str = ""
+    name: str = ""
 
-    @property
-    def spec(self) -> Any:
-        return self.config.spec
-
-    @property
-    def namespace(self) -> str:
-        return self.config.meta.namespace
-
-    @property
-    def name(self) -> str:
-        return self.config.meta.name
+    def __post_init__(self) -> None:
+        self.spec = self.config.spec
+        self.namespace = self.config.meta.namespace
+        self.name = self.config.meta.name
 
 
 def _creation_key(obj: Any, order: int) -> tuple:
@@ -90,6 +86,10 @@ class MeshIndex:
         self.sidecars = by_kind["Sidecar"]
         self.virtual_services = self._build_virtual_services(by_kind["VirtualService"])
         self.destination_rules = self._build_destination_rules(by_kind["DestinationRule"])
+        self._drs_by_ns = self._index_destination_rules()
+        self._dr_cache: dict[tuple, list[DestinationRuleView]] = {}
+        self._pods_by_label = _label_index(self.pods)
+        self._workload_names: dict[tuple[str, str | None], str] = {}
         self._endpoint_cache: dict[tuple[str, str, int], list[E.Endpoint]] = {}
 
     # --- services -----------------------------------------------------------------------------------
@@ -174,20 +174,42 @@ class MeshIndex:
     def destination_rule(self, proxy_ns: str, proxy_labels: dict[str, str], service: Service) -> list[DestinationRuleView]:
         """The DestinationRules that apply to `service` for a proxy (facts 5.9): the proxy's namespace,
         then the service's namespace, then the root namespace; most specific host first. Several DRs for
-        the same host in the winning scope are returned together, oldest first, for merging."""
+        the same host in the winning scope are returned together, oldest first, for merging.
+        Memoised: builders ask this once per route destination, cluster and endpoint."""
+        key = (proxy_ns, tuple(sorted(proxy_labels.items())), service.hostname, service.namespace)
+        found = self._dr_cache.get(key)
+        if found is None:
+            found = self._find_destination_rule(proxy_ns, proxy_labels, service)
+            self._dr_cache[key] = found
+        return found
+
+    def _find_destination_rule(self, proxy_ns: str, proxy_labels: dict[str, str], service: Service) -> list[DestinationRuleView]:
         default = self.mesh.default_destination_rule_export_to
-        scopes = [proxy_ns, service.namespace, self.mesh.root_namespace]
-        for scope in scopes:
-            matching = [
-                dr for dr in self.destination_rules
-                if dr.namespace == scope and host_matches(dr.host, service.hostname)
-                and self._exported(dr.export_to, dr.namespace, proxy_ns, default)
-                and _selector_matches(dr.spec.workloadSelector, proxy_labels, dr.namespace, proxy_ns)
-            ]
+        for scope in (proxy_ns, service.namespace, self.mesh.root_namespace):
+            exact, wildcards = self._drs_by_ns.get(scope, ({}, []))
+            candidates = exact.get(service.hostname, [])
+            if not candidates:
+                matching_wildcards = [dr for dr in wildcards if host_matches(dr.host, service.hostname)]
+                if matching_wildcards:
+                    best = min(specificity_key(dr.host) for dr in matching_wildcards)
+                    candidates = [dr for dr in matching_wildcards if specificity_key(dr.host) == best]
+            matching = [dr for dr in candidates
+                        if self._exported(dr.export_to, dr.namespace, proxy_ns, default)
+                        and _selector_matches(dr.spec.workloadSelector, proxy_labels, dr.namespace, proxy_ns)]
             if matching:
-                best = min(specificity_key(dr.host) for dr in matching)
-                return [dr for dr in matching if specificity_key(dr.host) == best]
+                return matching
         return []
+
+    def _index_destination_rules(self) -> dict[str, tuple[dict[str, list[DestinationRuleView]], list[DestinationRuleView]]]:
+        """namespace -> (exact host -> DRs, wildcard DRs), each in creation order."""
+        out: dict[str, tuple[dict[str, list[DestinationRuleView]], list[DestinationRuleView]]] = {}
+        for dr in self.destination_rules:
+            exact, wildcards = out.setdefault(dr.namespace, ({}, []))
+            if is_wildcard(dr.host):
+                wildcards.append(dr)
+            else:
+                exact.setdefault(dr.host, []).append(dr)
+        return out
 
     # --- endpoints ----------------------------------------------------------------------------------
     def endpoints(self, service: Service, sport: ServicePort) -> list[E.Endpoint]:
@@ -202,10 +224,41 @@ class MeshIndex:
             return E.from_endpoint_slices(service, sport, self._slices[ident], self.pods_by_name)
         if ident in self._endpoints_objs:
             return E.from_endpoints_object(service, sport, self._endpoints_objs[ident], self.pods_by_name)
-        return E.from_pods(service, sport, self.pods)
+        return E.from_pods(service, sport, self.pods_selected(service.namespace, service.selector))
+
+    def workload_name(self, namespace: str, pod_name: str | None, labels: dict[str, str]) -> str:
+        """The Deployment whose selector matches the pod, else the pod name (memoised per pod)."""
+        key = (namespace, pod_name)
+        if key not in self._workload_names:
+            name = pod_name or ""
+            for dep in self.deployments:
+                sel = getattr(getattr(dep.obj.spec, "selector", None), "matchLabels", None) or {}
+                if dep.meta.namespace == namespace and sel and all(labels.get(k) == v for k, v in sel.items()):
+                    name = dep.meta.name
+                    break
+            self._workload_names[key] = name
+        return self._workload_names[key]
+
+    def pods_selected(self, namespace: str, selector: dict[str, str]) -> list[Any]:
+        """Pods of `namespace` whose labels include `selector`, in input order (an index, not a scan)."""
+        if not selector:
+            return []
+        sets = [self._pods_by_label.get((namespace, k, v), ()) for k, v in selector.items()]
+        smallest = min(sets, key=len)
+        others = [set(x) for x in sets if x is not smallest]
+        return [self.pods[i] for i in smallest if all(i in o for o in others)]
 
 
 def _selector_matches(selector: Any, labels: dict[str, str], dr_ns: str, proxy_ns: str) -> bool:
     if selector is None or not getattr(selector, "matchLabels", None):
         return selector is None
     return dr_ns == proxy_ns and all(labels.get(k) == v for k, v in selector.matchLabels.items())
+
+
+def _label_index(pods: list[Any]) -> dict[tuple[str, str, str], list[int]]:
+    """(namespace, label, value) -> indexes of the pods carrying it."""
+    out: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+    for i, pod in enumerate(pods):
+        for k, v in pod.meta.labels.items():
+            out[(pod.meta.namespace, k, v)].append(i)
+    return out
