@@ -6,7 +6,11 @@ import argparse
 import sys
 from typing import Sequence, TextIO
 
-from mesh_compile.cli import proxy_config
+import importlib
+
+# Every command module has add_parser(sub) and run(args, *, stdin, out, err); each imports its heavy
+# dependencies inside run(), so building the parser (and `--help`) stays fast.
+COMMAND_MODULES = ["proxy_config", "validate", "diff", "build_cmd", "serve", "demo"]
 
 EPILOG = """examples:
   mesh-compile pc routes deploy/webapp.istioinaction --example
@@ -24,7 +28,12 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    proxy_config.add_parser(sub)
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(f"mesh_compile.cli.{name}")
+        before = set(sub.choices)
+        module.add_parser(sub)
+        for command in set(sub.choices) - before:
+            sub.choices[command].set_defaults(_module=module)
     schema = sub.add_parser("schema", help="print the JSON Schema of the objects mesh-compile accepts")
     schema.add_argument("kind", nargs="?", help="one kind, e.g. VirtualService (default: all)")
     return parser
@@ -60,10 +69,10 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None, out:
         parser.print_help(out)
         return 0
     try:
-        if args.command in ("proxy-config", "pc"):
-            return proxy_config.run(args, stdin=stdin, out=out, err=err)
         if args.command == "schema":
             return _run_schema(args, out, err)
+        if getattr(args, "_module", None) is not None:
+            return args._module.run(args, stdin=stdin, out=out, err=err)
     except BrokenPipeError:
         return 0
     except KeyboardInterrupt:

@@ -1,0 +1,142 @@
+"""Serve-only rewrites that let a stock Envoy on one machine run what istiod would send a proxy.
+
+`mesh-compile pc` prints the config exactly as istiod builds it; these rewrites apply only to what
+`mesh-compile serve` sends, and each one is reported:
+
+* Listener binding. A sidecar's outbound listeners are `bindToPort: false` (iptables sends traffic
+  to them). With a bind address, every listener is bound at BIND:port+OFFSET instead, e.g.
+  0.0.0.0_80 -> 127.0.0.1:10080, so curl can reach it. Two listeners that would land on the same
+  address stay unbound (the second one is reported).
+* Plaintext upstreams. Istio mTLS (auto-mTLS `transportSocketMatches`, ISTIO_MUTUAL, SIMPLE TLS
+  whose certificates come from istio-agent's SDS cluster `sds-grpc`) needs secrets a stock Envoy
+  does not have; such transport sockets are removed, so those connections are plaintext.
+* Istio-only extensions (istio.metadata_exchange, istio.stats, ...) that stock Envoy cannot load
+  are removed, as `mesh-compile validate` does.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Optional
+
+ISTIO_SDS_CLUSTER = "sds-grpc"
+RAW_BUFFER = "envoy.transport_sockets.raw_buffer"
+
+
+@dataclass(frozen=True)
+class LocalOptions:
+    bind_address: Optional[str] = "127.0.0.1"  # None: listeners as compiled (reachable only via iptables)
+    port_offset: int = 0
+    plaintext: bool = True      # drop transport sockets that need istio-agent's SDS
+    stock_envoy: bool = True    # drop Istio-only extensions
+
+    def with_overrides(self, bind_address: Optional[str], port_offset: Optional[int]) -> "LocalOptions":
+        return LocalOptions(bind_address if bind_address is not None else self.bind_address,
+                            port_offset if port_offset is not None else self.port_offset,
+                            self.plaintext, self.stock_envoy)
+
+
+@dataclass
+class Localised:
+    resources: dict[str, list[dict]]                    # "clusters"/"listeners"/"routes"/"endpoints"
+    notes: list[str] = field(default_factory=list)      # one line per kind of rewrite
+    bound: list[tuple[str, str]] = field(default_factory=list)   # (listener name, "ip:port")
+
+
+def localise(resources: Mapping[str, list[dict]], opts: LocalOptions) -> Localised:
+    """Copies of the resources with the serve-only rewrites applied."""
+    out = {kind: copy.deepcopy(list(items)) for kind, items in resources.items()}
+    result = Localised(out)
+    if opts.stock_envoy:
+        _strip_extensions(out, result.notes)
+    if opts.plaintext:
+        _plaintext(out, result.notes)
+    if opts.bind_address is not None:
+        _bind_listeners(out.get("listeners", []), opts, result)
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+
+def _strip_extensions(resources: dict[str, list[dict]], notes: list[str]) -> None:
+    from mesh_compile_xds.bootstrap import strip_istio_only, summarise
+
+    found: list[Any] = []
+    for kind in ("clusters", "listeners", "routes"):
+        label = kind[:-1]
+        resources[kind] = [strip_istio_only(r, f"{label} {r.get('name', '?')}", found)
+                           for r in resources.get(kind, [])]
+    notes.extend(summarise(found))
+
+
+def _plaintext(resources: dict[str, list[dict]], notes: list[str]) -> None:
+    touched: list[str] = []
+    for kind in ("clusters", "listeners"):
+        for res in resources.get(kind, []):
+            if _drop_istio_tls(res):
+                touched.append(res.get("name", "?"))
+    if touched:
+        shown = ", ".join(touched[:3]) + (f" and {len(touched) - 3} more" if len(touched) > 3 else "")
+        notes.append(f"plaintext instead of Istio mTLS/SDS TLS (no istio-agent secrets here): {shown}")
+
+
+def _needs_istio_sds(obj: Any) -> bool:
+    if isinstance(obj, dict):
+        grpc = obj.get("envoyGrpc")
+        if isinstance(grpc, dict) and grpc.get("clusterName") == ISTIO_SDS_CLUSTER:
+            return True
+        return any(_needs_istio_sds(v) for v in obj.values())
+    if isinstance(obj, list):
+        return any(_needs_istio_sds(v) for v in obj)
+    return False
+
+
+def _drop_istio_tls(obj: Any) -> bool:
+    """Remove transport sockets that need istio-agent's SDS, anywhere inside obj. True if any."""
+    changed = False
+    if isinstance(obj, list):
+        for item in obj:
+            changed |= _drop_istio_tls(item)
+        return changed
+    if not isinstance(obj, dict):
+        return False
+    if "transportSocket" in obj and _needs_istio_sds(obj["transportSocket"]):
+        del obj["transportSocket"]
+        changed = True
+    matches = obj.get("transportSocketMatches")
+    if isinstance(matches, list) and _needs_istio_sds(matches):
+        kept = [m for m in matches if not _needs_istio_sds(m)]
+        # Only raw_buffer left means "plaintext for everyone": the default without any match.
+        if all((m.get("transportSocket") or {}).get("name") == RAW_BUFFER for m in kept):
+            del obj["transportSocketMatches"]
+        else:
+            obj["transportSocketMatches"] = kept
+        changed = True
+    for value in obj.values():
+        changed |= _drop_istio_tls(value)
+    return changed
+
+
+def _bind_listeners(listeners: list[dict], opts: LocalOptions, result: Localised) -> None:
+    used: set[tuple[str, int]] = set()
+    unbound: list[str] = []
+    for lis in listeners:
+        sock = (lis.get("address") or {}).get("socketAddress")
+        if not isinstance(sock, dict) or not isinstance(sock.get("portValue"), int):
+            continue  # pipes, internal listeners: nothing to bind
+        port = sock["portValue"] + opts.port_offset
+        key = (opts.bind_address, port)
+        if port > 65535 or key in used:
+            lis["bindToPort"] = False
+            unbound.append(lis.get("name", "?"))
+            continue
+        used.add(key)
+        lis["address"] = {"socketAddress": {**sock, "address": opts.bind_address, "portValue": port}}
+        lis.pop("bindToPort", None)
+        lis.pop("additionalAddresses", None)
+        result.bound.append((lis.get("name", "?"), f"{opts.bind_address}:{port}"))
+    if result.bound:
+        result.notes.append("listeners bound for local traffic: "
+                            + ", ".join(f"{name} -> {addr}" for name, addr in result.bound))
+    if unbound:
+        result.notes.append("left unbound (address already taken by another listener): " + ", ".join(unbound))
