@@ -74,14 +74,12 @@ def test_output_is_deterministic():
     assert run(args)[1] == run(args)[1]
 
 
-def test_help_is_fast_and_lazy():
+def test_help_imports_no_heavy_module():
+    """--help must not import pydantic, protobuf, grpc or yaml (its speed is a figure of tools/bench)."""
     import subprocess
     import sys
-    import time
-    start = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", "import sys; from mesh_compile.cli.main import main; main(['--help']);"
                            "print(sorted(m for m in ('pydantic','google.protobuf','grpc','yaml') if m in sys.modules))"],
                           capture_output=True, text=True, timeout=30)
     assert proc.returncode == 0
-    assert proc.stdout.strip().endswith("[]"), proc.stdout[-200:]   # no heavy module imported for --help
-    assert time.perf_counter() - start < 10
+    assert proc.stdout.strip().endswith("[]"), proc.stdout[-200:]

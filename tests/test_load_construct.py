@@ -1,7 +1,6 @@
 """FastConstructor must build exactly what PyYAML's SafeConstructor builds, only faster."""
 from __future__ import annotations
 
-import time
 
 import yaml
 from hypothesis import given, settings
@@ -81,7 +80,6 @@ def test_alias_bomb_costs_only_its_node_count():
     for i in range(1, 10):  # 10**9 leaves if expanded
         lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]")
     loader = Loader("\n".join(lines) + "\n")
-    started = time.perf_counter()
     doc = FastConstructor(loader).build(loader.get_single_node())
-    assert time.perf_counter() - started < 2
-    assert doc["a9"][0] is doc["a8"]
+    # every alias is the one shared object, so nothing was expanded
+    assert doc["a9"][0] is doc["a8"] and doc["a1"][0] is doc["a0"]

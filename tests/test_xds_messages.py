@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import copy
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -53,11 +52,11 @@ def test_resource_types_name_the_v3_type_urls():
         assert to_message(kind, {}).DESCRIPTOR.full_name == url.rsplit("/", 1)[1]
 
 
-def test_register_all_types_is_idempotent_and_fast_the_second_time():
+def test_register_all_types_is_idempotent():
     register_all_types()
-    start = time.perf_counter()
     register_all_types()
-    assert time.perf_counter() - start < 0.01
+    for kind in RESOURCE_TYPES:
+        assert to_message(kind, {}) is not None
 
 
 @pytest.mark.parametrize("kind,build", SAMPLES, ids=[f"{k}-{i}" for i, (k, _) in enumerate(SAMPLES)])
