@@ -6,11 +6,13 @@ import argparse
 import sys
 from typing import Sequence, TextIO
 
+import gc
 import importlib
 
 # Every command module has add_parser(sub) and run(args, *, stdin, out, err); each imports its heavy
 # dependencies inside run(), so building the parser (and `--help`) stays fast.
 COMMAND_MODULES = ["proxy_config", "validate", "diff", "build_cmd", "serve", "demo"]
+LONG_RUNNING = {"serve", "demo"}
 
 EPILOG = """examples:
   mesh-compile pc routes deploy/webapp.istioinaction --example
@@ -68,6 +70,10 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None, out:
     if args.command is None:
         parser.print_help(out)
         return 0
+    if args.command not in LONG_RUNNING:
+        # One-shot commands build many small objects and free them at exit: the cyclic collector would
+        # only re-scan them (measured 20% of a 1000-service compile), so it is switched off.
+        gc.disable()
     try:
         if args.command == "schema":
             return _run_schema(args, out, err)

@@ -50,8 +50,8 @@ def _table(kind: str, resources: list[dict], version: tuple[int, int]) -> str:
     return tables.endpoints_table(resources, version)
 
 
-def render(kind: str, cfg: Any, args: argparse.Namespace) -> str:
-    from mesh_compile.emit.json_out import istioctl_json
+def render(kind: str, cfg: Any, args: argparse.Namespace) -> str | bytes:
+    from mesh_compile.emit.json_out import istioctl_json_bytes
     version = cfg.behaviour.version
     if kind == "all":
         if args.output == "short":
@@ -69,7 +69,20 @@ def render(kind: str, cfg: Any, args: argparse.Namespace) -> str:
     if args.output == "yaml":
         from mesh_compile.emit.yaml_out import to_yaml
         return to_yaml(value)
-    return istioctl_json(value)
+    return istioctl_json_bytes(value)
+
+
+def write(out: TextIO, text: str | bytes) -> None:
+    """Bytes go straight to the binary stream when there is one: a large config_dump is not decoded and
+    encoded again on its way out."""
+    if isinstance(text, str):
+        out.write(text)
+    elif hasattr(out, "buffer"):
+        out.flush()
+        out.buffer.write(text)
+        out.buffer.flush()
+    else:
+        out.write(text.decode("utf-8"))
 
 
 def run(args: argparse.Namespace, *, stdin: TextIO | None, out: TextIO, err: TextIO) -> int:
@@ -79,7 +92,7 @@ def run(args: argparse.Namespace, *, stdin: TextIO | None, out: TextIO, err: Tex
         return compiled
     from mesh_compile.emit.tables import NothingToShow
     try:
-        out.write(render(KINDS[args.resource], compiled.config, args))
+        write(out, render(KINDS[args.resource], compiled.config, args))
     except NothingToShow as exc:   # istioctl's own message for an empty table
         err.write(f"{exc}\n")
     return 1 if compiled.invalid else 0
