@@ -27,30 +27,7 @@ def add_parser(sub: Any) -> None:
                    help="write nothing; exit 1 and list the files that are out of date")
 
 
-# ---- shared with `diff`: load once, compile many proxies ---------------------------------------------
-def load_inputs(args: argparse.Namespace, paths: list[str], err: TextIO, stdin: TextIO | None) -> tuple[Any, Any]:
-    """(LoadedMesh, Behaviour) for `paths`; problems go to `err`; CommandError when nothing can be built."""
-    from mesh_compile.cli.compile_step import CommandError, report
-    from mesh_compile.pipeline import load_mesh
-    from mesh_compile.versions import VersionError, behaviour_for, parse_version
-
-    try:
-        behaviour = behaviour_for(parse_version(args.istio_version))
-    except VersionError as exc:
-        raise CommandError(f"Error: {exc}")
-    if not paths:
-        raise CommandError("Error: no input: give -f PATH (a file, a directory or - for stdin) or --example")
-    mesh = load_mesh(paths, mesh_config=args.mesh_config, stdin=stdin, default_namespace=args.namespace,
-                     external_name_alias=behaviour.external_name_alias)
-    report(mesh.problems, err)
-    if mesh.fatal:
-        report(mesh.fatal, err)
-        raise CommandError("")
-    if mesh.invalid and args.strict:
-        raise CommandError("Error: invalid objects in the input (--strict): nothing done")
-    return mesh, behaviour
-
-
+# ---- shared with `diff`: compile many proxies of one loaded mesh ----------------------------------
 def compile_all(mesh: Any, behaviour: Any, err: TextIO) -> dict[str, Any]:
     """{ProxyRef.folder: (ProxyRef, ProxyConfig)} for every proxy of the mesh."""
     from mesh_compile.build.compile import compile_proxy
@@ -137,7 +114,7 @@ def write_tree(out_dir: Path, tree: dict[str, bytes]) -> tuple[int, int]:
 
 
 def run(args: argparse.Namespace, *, stdin: TextIO | None, out: TextIO, err: TextIO) -> int:
-    from mesh_compile.cli.compile_step import CommandError
+    from mesh_compile.cli.compile_step import CommandError, load_inputs
     from mesh_compile.cli.options import input_paths
 
     out_dir = Path(args.out)

@@ -28,19 +28,17 @@ def report(problems: list[Problem], err: TextIO) -> None:
         err.write(p.render() + "\n")
 
 
-def compile_target(args: argparse.Namespace, err: TextIO, stdin: TextIO | None = None) -> Compiled:
-    from mesh_compile.build.compile import compile_proxy
-    from mesh_compile.cli.options import input_paths, parse_labels
-    from mesh_compile.index.proxy import TargetError, resolve_proxy
+def load_inputs(args: argparse.Namespace, paths: list[str], err: TextIO,
+                stdin: TextIO | None = None) -> tuple[Any, Any]:
+    """(LoadedMesh, Behaviour) for `paths`; problems go to `err`. CommandError (exit 2) when the input
+    cannot be read, (exit 1) when --strict and an object is invalid."""
     from mesh_compile.pipeline import load_mesh
     from mesh_compile.versions import VersionError, behaviour_for, parse_version
 
     try:
         behaviour = behaviour_for(parse_version(args.istio_version))
-        labels = parse_labels(args.labels)
-    except (VersionError, ValueError) as exc:
+    except VersionError as exc:
         raise CommandError(f"Error: {exc}")
-    paths = input_paths(args)
     if not paths:
         raise CommandError("Error: no input: give -f PATH (a file, a directory or - for stdin) or --example")
     mesh = load_mesh(paths, mesh_config=args.mesh_config, stdin=stdin, default_namespace=args.namespace,
@@ -51,6 +49,19 @@ def compile_target(args: argparse.Namespace, err: TextIO, stdin: TextIO | None =
         raise CommandError("", 2)
     if mesh.invalid and args.strict:
         raise CommandError("Error: invalid objects in the input (--strict): nothing printed", 1)
+    return mesh, behaviour
+
+
+def compile_target(args: argparse.Namespace, err: TextIO, stdin: TextIO | None = None) -> Compiled:
+    from mesh_compile.build.compile import compile_proxy
+    from mesh_compile.cli.options import input_paths, parse_labels
+    from mesh_compile.index.proxy import TargetError, resolve_proxy
+
+    try:
+        labels = parse_labels(args.labels)
+    except ValueError as exc:
+        raise CommandError(f"Error: {exc}")
+    mesh, behaviour = load_inputs(args, input_paths(args), err, stdin)
     try:
         proxy = resolve_proxy(args.target, mesh.index, proxy_type=args.proxy_type, labels=labels)
     except TargetError as exc:

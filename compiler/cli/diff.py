@@ -235,7 +235,8 @@ def _compile_one(args: argparse.Namespace, paths: list[str], stdin: TextIO | Non
 
 def _compile_every(args: argparse.Namespace, paths: list[str], stdin: TextIO | None, err: TextIO) -> dict:
     """{folder: (target, stripped resources)} for every proxy of one side."""
-    from mesh_compile.cli.build_cmd import compile_all, load_inputs
+    from mesh_compile.cli.build_cmd import compile_all
+    from mesh_compile.cli.compile_step import load_inputs
     from mesh_compile.compare.normalize import from_compiled
     from mesh_compile.compare.volatile import strip
     if not paths:
