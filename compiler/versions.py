@@ -34,16 +34,31 @@ def supported_text() -> str:
 
 # switch name -> (first release where it is True, where it is documented)
 _SINCE: dict[str, tuple[tuple[int, int], str]] = {
+    # listeners
+    "tcp_proxy_dr_idle_timeout": ((1, 21), "1.21.0 networkfilter.go: DR connectionPool.tcp.idleTimeout sets tcp_proxy idleTimeout"),
+    "inspectors_by_chain": ((1, 20), "1.20.0 listener.go buildListenerFromEntry: tls_inspector only for SNI/ALPN chains "
+                            "and listenerFiltersTimeout 0s on every outbound listener (1.17-1.19 buildListener added "
+                            "it beside every http_inspector; removeListenerFilterTimeout cleared the timeout without one)"),
+    "hcm_stat_prefix_delimiter": ((1, 23), "1.23.0 listener.go/gateway.go util.DelimitedStatsPrefix: HCM statPrefix ends in ';'"),
+    "tls_inspector_read_buffer": ((1, 23), "1.23.0 xds/filters/filters.go TLSInspector initialReadBufferSize 512"),
+    "transport_socket_connect_timeout": ((1, 24), "1.24.0 listener.go: filter chains transportSocketConnectTimeout 15s"),
+    "max_connections_per_socket_event": ((1, 26), "1.26.0 listener.go buildGatewayListener: maxConnectionsToAcceptPerSocketEvent 1"),
     # routes
     "absolute_fqdn_domain": ((1, 27), "facts 1.4: FQDN with trailing dot in sidecar vhost domains"),
     "no_default_retry_503": ((1, 24), "facts 1.7: retriableStatusCodes [503] left the default policy"),
     "hash_drops_retry_predicate": ((1, 23), "facts 1.7: consistent-hash routes lose previous_hosts"),
     "no_total_weight": ((1, 18), "facts 2.3: weightedClusters.totalWeight removed"),
-    "weighted_stays_weighted": ((1, 18), "facts 2.3: one surviving destination stays weightedClusters"),
+    "weighted_stays_weighted": ((1, 19), "1.19.0 route.go applyHTTPRouteDestination: one destination is a plain cluster, "
+                                "several stay weightedClusters (1.18.7 still collapsed len(weighted) == 1)"),
+    "redirect_default_port_elision": ((1, 18), "1.18.0 route.go ApplyRedirect: portRedirect 80 (http) / 443 (https) dropped"),
+    "query_param_string_match": ((1, 18), "1.18.0 route.go translateQueryParamMatch: presentMatch for regex '*', "
+                                 "ConvertToEnvoyMatch (1.17 knew only exact and regex)"),
+    "empty_match_is_present": ((1, 21), "1.21.0 route.go canBeConvertedToPresentMatch: an empty StringMatch is presentMatch"),
+    "uri_regex_rewrite": ((1, 19), "1.19.0 route.go applyHTTPRouteDestination: rewrite.uriRegexRewrite -> regexRewrite"),
     "append_action": ((1, 18), "facts 2.7: appendAction replaces append"),
     "cors_typed_filter": ((1, 20), "facts 2.7: CORS in typedPerFilterConfig"),
     "cors_forward_not_matching_preflights": ((1, 23), "facts 2.7"),
-    "mirrors_list": ((1, 18), "facts 2.7: mirrors[] beside mirror"),
+    "mirrors_list": ((1, 20), "1.20.0 route.go applyHTTPRouteDestination: range in.Mirrors (absent in 1.19.10)"),
     "disable_shadow_host_suffix": ((1, 28), "facts 2.7: disableShadowHostSuffixAppend"),
     "treat_missing_header_as_empty": ((1, 21), "facts 2.2: withoutHeaders treatMissingHeaderAsEmpty"),
     "metadata_api_v1": ((1, 24), "facts 1.8: /apis/networking.istio.io/v1/..."),
@@ -63,17 +78,31 @@ _SINCE: dict[str, tuple[tuple[int, int], str]] = {
     "no_zipkin_bootstrap": ((1, 30), "facts 5.10: default tracer none"),
     "no_default_original_port": ((1, 18), "1.17.8 cluster.go addNetworkingMetadata: istio.default_original_port"),
     "external_metadata": ((1, 20), "1.20.0 cluster_builder.go: istio.external for MESH_EXTERNAL services"),
+    "inbound_cleanup_interval": ((1, 23), "1.23.0 cluster_builder.go buildInboundCluster: ORIGINAL_DST inbound clusters "
+                                 "get cleanupInterval maxSecondsValue (absent in 1.22.8)"),
+    "lb_warmup_config": ((1, 24), "1.24.0 cluster_traffic_policy.go setWarmup: loadBalancer.warmup -> slowStartConfig "
+                         "with aggression/minWeightPercent (1.23 read only warmupDurationSecs)"),
 }
 
 
 @dataclass(frozen=True)
 class Behaviour:
     version: tuple[int, int]
+    tcp_proxy_dr_idle_timeout: bool
+    inspectors_by_chain: bool
+    hcm_stat_prefix_delimiter: bool
+    tls_inspector_read_buffer: bool
+    transport_socket_connect_timeout: bool
+    max_connections_per_socket_event: bool
     absolute_fqdn_domain: bool
     no_default_retry_503: bool
     hash_drops_retry_predicate: bool
     no_total_weight: bool
     weighted_stays_weighted: bool
+    redirect_default_port_elision: bool
+    query_param_string_match: bool
+    empty_match_is_present: bool
+    uri_regex_rewrite: bool
     append_action: bool
     cors_typed_filter: bool
     cors_forward_not_matching_preflights: bool
@@ -96,6 +125,8 @@ class Behaviour:
     no_zipkin_bootstrap: bool
     no_default_original_port: bool
     external_metadata: bool
+    inbound_cleanup_interval: bool
+    lb_warmup_config: bool
 
     @property
     def config_api_version(self) -> str:

@@ -91,19 +91,19 @@ def _target(sport: ServicePort) -> int:
     return sport.target_port if isinstance(sport.target_port, int) and sport.target_port else sport.port
 
 
-def upstream_protocol_options(svc: Service, sport: ServicePort, policy: Any, proxy: Proxy, index: MeshIndex) -> dict:
+def upstream_protocol_options(svc: Service, sport: ServicePort, policy: Any, proxy: Proxy, index: MeshIndex,
+                              inbound: bool = False) -> dict:
     """typedExtensionProtocolOptions[HttpProtocolOptions], only when something needs it (facts 5.5)."""
     pool = policy.connectionPool
     http = getattr(pool, "http", None) if pool is not None else None
     from mesh_compile.build.traffic_policy import http_protocol_options
     common = http_protocol_options(pool)
-    h2_upgrade = (getattr(http, "h2UpgradePolicy", None) or index.mesh.h2_upgrade_policy) == "UPGRADE"
     out: dict[str, Any] = {}
     if common:
         out["commonHttpProtocolOptions"] = common
     if getattr(http, "useClientProtocol", None) or (P.is_sniffed(sport.protocol) and not proxy.is_gateway):
         out["useDownstreamProtocolConfig"] = {"httpProtocolOptions": {}, "http2ProtocolOptions": {}}
-    elif P.is_http2(sport.protocol) or (h2_upgrade and P.is_http(sport.protocol)):
+    elif P.is_http2(sport.protocol) or (not inbound and _h2_upgrade(http, sport, index)):
         h2: dict[str, Any] = {}
         mcs = getattr(http, "maxConcurrentStreams", None)
         if mcs:
@@ -114,3 +114,14 @@ def upstream_protocol_options(svc: Service, sport: ServicePort, policy: Any, pro
     if not out:
         return {}
     return {"@type": HTTP_OPTIONS_TYPE, **out}
+
+
+def _h2_upgrade(http: Any, sport: ServicePort, index: MeshIndex) -> bool:
+    """cluster_traffic_policy.go shouldH2Upgrade (outbound only): a DR UPGRADE upgrades any port, a DR
+    DO_NOT_UPGRADE never; DEFAULT/unset leaves it to the mesh policy, for HTTP ports only."""
+    override = getattr(http, "h2UpgradePolicy", None)
+    if override == "UPGRADE":
+        return True
+    if override == "DO_NOT_UPGRADE":
+        return False
+    return P.is_http(sport.protocol) and index.mesh.h2_upgrade_policy == "UPGRADE"

@@ -6,6 +6,7 @@ from typing import Any
 
 from mesh_compile.build import tls as T
 from mesh_compile.build import traffic_policy as TP
+from mesh_compile.build.inbound import build_inbound_clusters
 from mesh_compile.build.cluster_parts import (dns_fields, eds_config, load_assignment, mx_filter,
                                               service_metadata, upstream_protocol_options)
 from mesh_compile.build.names import BLACKHOLE, INBOUND_PASSTHROUGH, OUTBOUND, PASSTHROUGH, sni_key, subset_key
@@ -34,6 +35,7 @@ def build_clusters(proxy: Proxy, index: MeshIndex, scope: Scope, b: Behaviour) -
     out.append(blackhole_cluster(index, b))
     if not proxy.is_gateway:
         out.append(passthrough_cluster(index, b))
+        out.extend(build_inbound_clusters(proxy, index, b))
         out.extend(inbound_passthrough_clusters(index, b))
     seen: set[str] = set()
     unique = []
@@ -88,8 +90,8 @@ def build_cluster(svc: Service, sport: ServicePort, subset: Any, dr: Destination
     cluster["type"] = ctype
     if ctype == "EDS":
         cluster["edsClusterConfig"] = {"edsConfig": eds_config(), "serviceName": name}
-    cluster["connectTimeout"] = _connect_timeout(policy, index)
-    lb = TP.lb_fields(policy.loadBalancer)
+    cluster["connectTimeout"] = connect_timeout(policy, index)
+    lb = TP.lb_fields(policy.loadBalancer, b.lb_warmup_config)
     if ctype == "ORIGINAL_DST":
         lb = {"lbPolicy": "CLUSTER_PROVIDED"}
     if "lbPolicy" in lb:
@@ -116,11 +118,14 @@ def build_cluster(svc: Service, sport: ServicePort, subset: Any, dr: Destination
     if tls_socket is not None:
         cluster["transportSocket"] = tls_socket
     cluster["metadata"] = service_metadata(svc, sport.port, subset_name, dr, b, policy)
+    keepalive = TP.tcp_keepalive(policy.connectionPool, index.mesh.tcp_keepalive)
+    if keepalive is not None:
+        cluster["upstreamConnectionOptions"] = keepalive
     cluster["filters"] = [mx_filter(b)]
     return cluster
 
 
-def _connect_timeout(policy: TP.Policy, index: MeshIndex) -> str:
+def connect_timeout(policy: TP.Policy, index: MeshIndex) -> str:
     tcp = getattr(policy.connectionPool, "tcp", None) if policy.connectionPool is not None else None
     return _proto_duration(getattr(tcp, "connectTimeout", None) or index.mesh.connect_timeout)
 
@@ -133,9 +138,13 @@ def _proto_duration(text: str) -> str:
 
 def _common_lb_config(policy: TP.Policy, b: Behaviour, index: MeshIndex) -> dict | None:
     out: dict[str, Any] = {}
-    if policy.outlierDetection is not None:
-        out["healthyPanicThreshold"] = {}
-    if not b.no_default_locality_weighted_lb and index.mesh.locality_lb_enabled:
+    panic = TP.healthy_panic_threshold(policy.outlierDetection)
+    if panic is not None:
+        out["healthyPanicThreshold"] = panic
+    if not b.no_default_locality_weighted_lb:
+        if index.mesh.locality_lb_enabled:  # 1.17-1.23: whenever a locality setting is in effect
+            out["localityWeightedLbConfig"] = {}
+    elif TP.locality_weighted(policy.loadBalancer, getattr(index.mesh, "locality_lb", None), policy.outlierDetection is not None):
         out["localityWeightedLbConfig"] = {}
     return out
 
@@ -180,7 +189,7 @@ def blackhole_cluster(index: MeshIndex, b: Behaviour) -> dict:
     if b.alt_stat_name:
         out["altStatName"] = BLACKHOLE + ";"
     out["type"] = "STATIC"
-    out["connectTimeout"] = _connect_timeout(TP.Policy(), index)
+    out["connectTimeout"] = connect_timeout(TP.Policy(), index)
     return out
 
 
@@ -191,7 +200,7 @@ def _original_dst(name: str, index: MeshIndex, b: Behaviour) -> dict:
         out["altStatName"] = name + ";"
     out.update({
         "type": "ORIGINAL_DST",
-        "connectTimeout": _connect_timeout(TP.Policy(), index),
+        "connectTimeout": connect_timeout(TP.Policy(), index),
         "lbPolicy": "CLUSTER_PROVIDED",
         "circuitBreakers": TP.circuit_breakers(None, not b.no_track_remaining),
         "typedExtensionProtocolOptions": {"envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {

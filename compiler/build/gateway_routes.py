@@ -77,11 +77,12 @@ def _collapse(vhosts: list[dict]) -> list[dict]:
     groups: dict[str, dict] = {}
     order = []
     for vh in sorted(vhosts, key=lambda v: v["name"]):
-        key = repr((vh["routes"], vh.get("requireTls")))
-        if key in groups and vh["routes"]:
+        routes = vh.get("routes")      # a VirtualService without http routes still makes a vhost
+        key = repr((routes, vh.get("requireTls")))
+        if key in groups and routes:
             groups[key]["domains"].extend(vh["domains"])
         else:
-            groups[key if vh["routes"] else vh["name"]] = vh
+            groups[key if routes else vh["name"]] = vh
             order.append(vh)
     return order
 

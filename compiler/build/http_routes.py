@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from mesh_compile.build import route_extras as X
+from mesh_compile.build.delegate import merged_http_routes
 from mesh_compile.build.hash_policy import hash_policy_for
 from mesh_compile.build.names import OUTBOUND, parse_subset_key, subset_key
 from mesh_compile.build.retry import convert_policy
@@ -25,14 +26,13 @@ class RouteContext:
     listener_port: int                 # sidecar: the route config's port; gateway: the server port
     gateway: str                       # "mesh" or "ns/name"
     lookup: Callable[[str, str], Service | None]   # (fqdn, vs namespace) -> service in this build's table
+    is_tls: bool = False               # a gateway HTTPS server (RouteOptions.IsTLS): redirect defaults to https
 
 
 def build_vs_routes(vs: VirtualServiceView, ctx: RouteContext) -> list[dict]:
     """Routes of one VirtualService for one listener, stopping after the first catch-all."""
     out: list[dict] = []
-    for http in vs.spec.http:
-        if getattr(http, "delegate", None) is not None:
-            continue  # delegation is issue 6; the root's other routes still apply
+    for http in merged_http_routes(vs, ctx.index):
         if not http.match:
             route = translate_route(vs, http, None, ctx)
             if route is not None:
@@ -88,15 +88,17 @@ def translate_route(vs: VirtualServiceView, http: Any, match: Any | None, ctx: R
     req_add, req_remove, authority = X.header_options(getattr(http.headers, "request", None), ctx.b)
     resp_add, resp_remove, _ = X.header_options(getattr(http.headers, "response", None), ctx.b)
     if http.redirect is not None:
-        action = X.redirect_action(http.redirect, ctx.listener_port)
+        action = X.redirect_action(http.redirect, ctx.listener_port, ctx.b, ctx.is_tls)
         if action is not None:
             out["redirect"] = action
     elif http.directResponse is not None:
         out["directResponse"] = X.direct_response(http.directResponse)
     else:
-        action, dest_add = route_action(vs, http, ctx, authority)
+        action, dest_ops = route_action(vs, http, ctx, authority)
         out["route"] = action
-        req_add = req_add + dest_add
+        # a single destination's header operations follow the route's own (processDestination)
+        req_add, req_remove, resp_add, resp_remove = (
+            a + d for a, d in zip((req_add, req_remove, resp_add, resp_remove), dest_ops))
     out["metadata"] = config_metadata(vs, ctx.b)
     out["decorator"] = {"operation": route_operation(out, vs.name, ctx.listener_port)}
     per_filter = _per_filter_config(http, ctx.b)
@@ -149,25 +151,31 @@ def destination_cluster(dest: Any, vs_namespace: str, ctx: RouteContext) -> str:
     return subset_key(OUTBOUND, dest.subset or "", host, port)
 
 
-def route_action(vs: VirtualServiceView, http: Any, ctx: RouteContext, authority: str | None) -> tuple[dict, list]:
-    """RouteAction for `route:` destinations; returns (action, headers to add from a single destination)."""
+def route_action(vs: VirtualServiceView, http: Any, ctx: RouteContext,
+                 authority: str | None) -> tuple[dict, tuple[list, list, list, list]]:
+    """RouteAction for `route:` destinations; returns (action, the single destination's header operations:
+    request add, request remove, response add, response remove)."""
     b = ctx.b
     dests = list(http.route)
     clusters = [destination_cluster(d.destination, vs.namespace, ctx) for d in dests]
     hashes = [hash_policy_for(d.destination, vs.namespace, ctx) for d in dests]
     action: dict[str, Any] = {}
-    dest_headers: list[dict] = []
+    dest_ops: tuple[list, list, list, list] = ([], [], [], [])
     single_hash = len(dests) == 1 and hashes[0] is not None
+    if http.rewrite is not None:
+        _apply_rewrite(action, http.rewrite, b)
+        authority = http.rewrite.authority or authority
     weighted = _weighted_clusters(dests, clusters, b)
     if weighted is None:
-        action["cluster"] = clusters[0]
-        add, _remove, dest_auth = X.header_options(getattr(dests[0].headers, "request", None), b)
-        dest_headers, authority = add, authority or dest_auth
+        single = _single_destination(dests, clusters, b)
+        if single is not None:
+            dest, action["cluster"] = single
+            req_add, req_remove, resp_add, resp_remove, dest_auth = _destination_ops(dest, b)
+            dest_ops = (req_add, req_remove, resp_add, resp_remove)
+            authority = authority or dest_auth  # the route's own authority wins
     else:
         action["weightedClusters"] = weighted
-    if http.rewrite is not None:
-        _apply_rewrite(action, http.rewrite)
-        authority = http.rewrite.authority or authority
+    action = _ordered_action(action)
     if authority:
         action["hostRewriteLiteral"] = authority
     timeout = to_proto_duration(parse_duration(http.timeout)) if http.timeout else "0s"
@@ -187,15 +195,41 @@ def route_action(vs: VirtualServiceView, http: Any, ctx: RouteContext, authority
         if cors:
             action["cors"] = cors
     action["maxGrpcTimeout"] = timeout
-    return action, dest_headers
+    return action, dest_ops
 
 
-def _apply_rewrite(action: dict, rewrite: Any) -> None:
-    if getattr(rewrite, "uri", None):
-        action["prefixRewrite"] = rewrite.uri
+def _ordered_action(action: dict) -> dict:
+    """RouteAction keys in .proto order: the cluster specifier before the rewrites."""
+    order = ("cluster", "weightedClusters", "prefixRewrite", "regexRewrite")
+    return {k: action[k] for k in order if k in action}
+
+
+def _single_destination(dests: list[Any], clusters: list[str], b: Behaviour) -> tuple[Any, str] | None:
+    """The destination of a plain `cluster` action: the only one (1.19+), or in 1.17-1.18 the single
+    entry left after dropping weight-0 destinations (its headers are hoisted onto the route)."""
+    if b.weighted_stays_weighted or len(dests) == 1:
+        return (dests[0], clusters[0]) if dests else None
+    kept = [(d, c) for d, c in zip(dests, clusters) if d.weight]
+    return kept[0] if len(kept) == 1 else None
+
+
+def _destination_ops(dest: Any, b: Behaviour) -> tuple[list, list, list, list, str | None]:
+    """A destination's header operations: request add/remove, response add/remove, authority."""
+    headers = getattr(dest, "headers", None)
+    if headers is None:
+        return [], [], [], [], None
+    req_add, req_remove, authority = X.header_options(headers.request, b)
+    resp_add, resp_remove, _ = X.header_options(headers.response, b)
+    return req_add, req_remove, resp_add, resp_remove, authority
+
+
+def _apply_rewrite(action: dict, rewrite: Any, b: Behaviour) -> None:
+    """uriRegexRewrite (1.19+) takes the place of a uri rewrite; before 1.19 only `uri` was read."""
     regex = getattr(rewrite, "uriRegexRewrite", None)
-    if regex is not None:
-        action["regexRewrite"] = {"pattern": {"regex": regex.match}, "substitution": regex.rewrite}
+    if regex is not None and b.uri_regex_rewrite:
+        action["regexRewrite"] = {"pattern": {"regex": regex.match or ""}, "substitution": regex.rewrite or ""}
+    elif getattr(rewrite, "uri", None):
+        action["prefixRewrite"] = rewrite.uri
 
 
 def _weighted_clusters(dests: list[Any], clusters: list[str], b: Behaviour) -> dict | None:

@@ -1,69 +1,24 @@
-"""Listeners: enough of istiod's LDS for Envoy to reach the routes (facts 7).
+"""Listeners (LDS) for one proxy (facts 7; listener.go BuildListeners).
 
-Sidecar: `0.0.0.0_<P>` HTTP listeners whose connection manager names route config `P`, not bound (in a
-pod, iptables sends traffic to virtualOutbound, which hands it to them). Gateway: `0.0.0.0_<targetPort>`
-bound listeners naming `http.<targetPort>`.
+Sidecar: the outbound listeners of compiler/build/listener_outbound.py (HTTP `0.0.0.0_<P>`, TCP/TLS and
+sniffed `<VIP>_<P>`), not bound to their ports: in a pod, iptables sends traffic to virtualOutbound, which
+hands it to them. Gateway: the bound `<bind>_<targetPort>` listeners of compiler/build/listener_gateway.py.
+
+Not built yet: virtualOutbound (15001), virtualInbound (15006) and the inbound listeners, the telemetry
+filters (istio.stats, access logs, tracing) and the metadata-exchange/ALPN HTTP filters.
 """
 from __future__ import annotations
 
-from typing import Any
-
-from mesh_compile.build import gateway_servers as GS
-from mesh_compile.build.cluster_parts import eds_config
+from mesh_compile.build.listener_gateway import build_gateway_listeners
+from mesh_compile.build.listener_outbound import build_outbound_listeners
 from mesh_compile.index.mesh_index import MeshIndex
 from mesh_compile.index.proxy import Proxy
+from mesh_compile.index.sidecar_scope import scope_for
 from mesh_compile.versions import Behaviour
-
-HCM = "envoy.filters.network.http_connection_manager"
-HCM_TYPE = "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager"
-HTTP_FILTERS = [
-    {"name": "envoy.filters.http.fault",
-     "typedConfig": {"@type": "type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault"}},
-    {"name": "envoy.filters.http.cors",
-     "typedConfig": {"@type": "type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors"}},
-    {"name": "envoy.filters.http.router",
-     "typedConfig": {"@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"}},
-]
-
-
-def http_connection_manager(stat_prefix: str, route_name: str) -> dict:
-    return {
-        "name": HCM,
-        "typedConfig": {
-            "@type": HCM_TYPE,
-            "statPrefix": stat_prefix,
-            "rds": {"configSource": eds_config(), "routeConfigName": route_name},
-            "httpFilters": [dict(f) for f in HTTP_FILTERS],
-        },
-    }
-
-
-def _listener(name: str, address: str, port: int, route_name: str, direction: str, bind: bool) -> dict:
-    out: dict[str, Any] = {
-        "name": name,
-        "address": {"socketAddress": {"address": address, "portValue": port}},
-        "filterChains": [{"filters": [http_connection_manager(f"outbound_{address}_{port}", route_name)]}],
-    }
-    out["trafficDirection"] = direction
-    if not bind:
-        out["bindToPort"] = False
-    return out
 
 
 def build_listeners(proxy: Proxy, index: MeshIndex, b: Behaviour, route_names: list[str]) -> list[dict]:
+    """`route_names` is what the route build produced; the listeners name the same configs by construction."""
     if proxy.is_gateway:
-        out, seen = [], set()
-        for gs in GS.servers_for(proxy, index):
-            name = gs.route_name()
-            if name is None or not name.startswith("http.") or gs.target_port in seen:
-                continue
-            seen.add(gs.target_port)
-            address = gs.server.bind or "0.0.0.0"
-            out.append(_listener(f"{address}_{gs.target_port}", address, gs.target_port, name, "OUTBOUND", True))
-        return out
-    out = []
-    for name in route_names:
-        if name.isdigit():
-            port = int(name)
-            out.append(_listener(f"0.0.0.0_{port}", "0.0.0.0", port, name, "OUTBOUND", False))
-    return out
+        return build_gateway_listeners(proxy, index, b)
+    return build_outbound_listeners(proxy, index, scope_for(proxy, index), b)

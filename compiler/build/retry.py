@@ -62,14 +62,30 @@ def convert_policy(retries: Any, b: Behaviour, *, hash_based: bool = False) -> d
     return out
 
 
+# The codes Go's net/http StatusText knows: parseRetryOn treats only these numbers as status codes
+# and keeps any other number as a retryOn word.
+_KNOWN_STATUS = frozenset(
+    [100, 101, 102, 103, 200, 201, 202, 203, 204, 205, 206, 207, 208, 226, 300, 301, 302, 303, 304, 305,
+     307, 308, 421, 422, 423, 424, 425, 426, 428, 429, 431, 451, 500, 501, 502, 503, 504, 505, 506, 507,
+     508, 510, 511] + list(range(400, 419))
+)
+
+
 def _parse_retry_on(text: str) -> tuple[str, list[int]]:
+    """retry.go parseRetryOn: split on `,`, trim, known HTTP status numbers become retriable codes."""
     words, codes = [], []
     for token in text.split(","):
         token = token.strip()
         if not token:
             continue
-        if token.isdigit():
+        if _as_status(token) in _KNOWN_STATUS:
             codes.append(int(token))
         else:
             words.append(token)
     return ",".join(words), codes
+
+
+def _as_status(token: str) -> int | None:
+    """strconv.Atoi: an optional sign and ASCII digits."""
+    body = token[1:] if token[:1] in "+-" else token
+    return int(token) if body.isascii() and body.isdigit() else None

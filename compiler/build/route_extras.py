@@ -19,9 +19,13 @@ _GRPC_CODES = {
 }
 
 
-def percent(value: float) -> dict:
-    """A Percent (0-100, fractional) -> FractionalPercent with MILLION denominator."""
-    return {"numerator": int(round(value * 10000)), "denominator": "MILLION"}
+def percent(value: float | None) -> dict:
+    """A Percent (0-100, fractional) -> FractionalPercent with MILLION denominator.
+
+    translatePercentToFractionalPercent computes uint32(p.Value * 10000): Go truncates, so 0.29%
+    (2899.99...) gives 2899, and a zero numerator is a proto3 default that is not printed."""
+    numerator = int((value or 0.0) * 10000)
+    return {"numerator": numerator, "denominator": "MILLION"} if numerator else {"denominator": "MILLION"}
 
 
 # --- headers --------------------------------------------------------------------------------------
@@ -32,18 +36,25 @@ def header_options(ops: Any, b: Behaviour) -> tuple[list[dict], list[str], str |
     if ops is None:
         return [], [], None
     add: list[dict] = []
-    authority = None
+    authorities: list[str | None] = []
     for group, overwrite in ((ops.set or {}, True), (ops.add or {}, False)):
+        found = None
         for key in sorted(group):
-            lower = key.lower()
-            if lower in (":authority", "host"):
-                authority = group[key]
-                continue
-            if lower.startswith(":"):
+            if key.lower() in (":authority", "host"):
+                found = group[key]
+            if _is_internal(key):
                 continue
             add.append(_header_value(key, group[key], overwrite, b))
-    remove = [k for k in (ops.remove or []) if not k.startswith(":") and k.lower() != "host"]
+        authorities.append(found)
+    # TranslateHeadersOperations: an authority from `set` wins over one from `add`
+    authority = authorities[0] or authorities[1]
+    remove = [k for k in (ops.remove or []) if not _is_internal(k)]
     return add, remove, authority
+
+
+def _is_internal(key: str) -> bool:
+    """isInternalHeader: pseudo-headers and `host` cannot be changed by Envoy."""
+    return key.startswith(":") or key.lower() == "host"
 
 
 def _header_value(key: str, value: str, overwrite: bool, b: Behaviour) -> dict:
@@ -83,23 +94,28 @@ def fault_filter(fault: Any) -> dict | None:
         return None
     out: dict[str, Any] = {"@type": "type.googleapis.com/envoy.extensions.filters.http.fault.v3.HTTPFault"}
     delay = fault.delay
+    # TranslateFault: an exponential delay is not supported and leaves no delay at all
     if delay is not None and getattr(delay, "fixedDelay", None):
         d: dict[str, Any] = {"fixedDelay": to_proto_duration(parse_duration(delay.fixedDelay))}
-        if delay.percentage is not None and delay.percentage.value is not None:
+        if delay.percentage is not None:
             d["percentage"] = percent(delay.percentage.value)
         elif getattr(delay, "percent", None):
-            d["percentage"] = {"numerator": int(delay.percent)}
+            d["percentage"] = {"numerator": int(delay.percent)}  # HUNDRED, the default denominator
         else:
             d["percentage"] = {}
         out["delay"] = d
     abort = fault.abort
-    if abort is not None:
+    # only HTTP and gRPC aborts are translated; an http2Error abort gives no abort
+    if abort is not None and (getattr(abort, "httpStatus", None) is not None or getattr(abort, "grpcStatus", None)):
         a: dict[str, Any] = {}
-        if getattr(abort, "httpStatus", None):
-            a["httpStatus"] = abort.httpStatus
-        elif getattr(abort, "grpcStatus", None):
+        if getattr(abort, "httpStatus", None) is not None:
+            if abort.httpStatus:
+                a["httpStatus"] = abort.httpStatus
+        else:
             a["grpcStatus"] = _GRPC_CODES.get(str(abort.grpcStatus).upper(), 2)
-        if abort.percentage is not None and abort.percentage.value is not None:
+            if not a["grpcStatus"]:
+                del a["grpcStatus"]  # OK is code 0, a proto3 default
+        if abort.percentage is not None:
             a["percentage"] = percent(abort.percentage.value)
         out["abort"] = a
     return out
@@ -114,8 +130,11 @@ def cors_policy(cors: Any, b: Behaviour) -> dict | None:
     out: dict[str, Any] = {}
     if b.cors_typed_filter:
         out["@type"] = "type.googleapis.com/envoy.extensions.filters.http.cors.v3.CorsPolicy"
-    origins = [string_match(o) for o in (cors.allowOrigins or [])]
-    origins += [{"exact": o} for o in (getattr(cors, "allowOrigin", None) or [])]
+    # allowOrigins wins; the deprecated allowOrigin list is read only without it
+    if cors.allowOrigins:
+        origins = [string_match(o) for o in cors.allowOrigins]
+    else:
+        origins = [{"exact": o} for o in (getattr(cors, "allowOrigin", None) or [])]
     if origins:
         out["allowOriginStringMatch"] = [o for o in origins if o is not None]
     for field, src in (("allowMethods", "allowMethods"), ("allowHeaders", "allowHeaders"),
@@ -134,8 +153,10 @@ def cors_policy(cors: Any, b: Behaviour) -> dict | None:
 
 
 # --- redirect and direct response ---------------------------------------------------------------
-def redirect_action(redirect: Any, listener_port: int) -> dict | None:
-    """None when the redirect code is one istiod cannot express (the route then has no action)."""
+def redirect_action(redirect: Any, listener_port: int, b: Behaviour, is_tls: bool = False) -> dict | None:
+    """ApplyRedirect. None when the redirect code is one istiod cannot express (the route then has no
+    action). From 1.18 a port that is the scheme's default (80 for http, 443 for https; without a
+    scheme, https on a TLS server and http otherwise) is left out; 1.17 printed it."""
     code = getattr(redirect, "redirectCode", None) or 0
     if code not in _REDIRECT_CODES:
         return None
@@ -148,7 +169,11 @@ def redirect_action(redirect: Any, listener_port: int) -> dict | None:
     port = getattr(redirect, "port", None)
     if getattr(redirect, "derivePort", None) == "FROM_REQUEST_PORT":
         port = listener_port
-    if port and not ((port == 80 and scheme == "http") or (port == 443 and scheme == "https")):
+    if port and b.redirect_default_port_elision:
+        effective = scheme or ("https" if is_tls else "http")
+        if (port, effective) in ((80, "http"), (443, "https")):
+            port = None
+    if port:
         out["portRedirect"] = port
     # istiod always sets the path oneof, so protojson prints it even when empty
     out["pathRedirect"] = getattr(redirect, "uri", None) or ""

@@ -19,16 +19,20 @@ def string_match(m: Any) -> dict | None:
     return None
 
 
-def _is_present(m: Any) -> bool:
-    return string_match(m) is None or getattr(m, "regex", None) == "*"
+def _is_present(m: Any, b: Behaviour) -> bool:
+    """canBeConvertedToPresentMatch: `regex: "*"` always; an empty StringMatch only from 1.21 (before,
+    it gave a matcher with no specifier at all)."""
+    if m is None or getattr(m, "regex", None) == "*":
+        return True
+    return string_match(m) is None and b.empty_match_is_present
 
 
 def header_matcher(name: str, m: Any, *, invert: bool, b: Behaviour) -> dict:
     out: dict[str, Any] = {"name": name}
-    present = _is_present(m)
+    present = _is_present(m, b)
     if present:
         out["presentMatch"] = True
-    else:
+    elif string_match(m) is not None:
         out["stringMatch"] = string_match(m)
     if invert:
         out["invertMatch"] = True
@@ -55,22 +59,23 @@ def translate_match(match: Any | None, b: Behaviour) -> dict:
     headers = _headers(match, b)
     if headers:
         out["headers"] = headers
-    params = [_query_param(name, m) for name, m in (match.queryParams or {}).items()]
+    params = [_query_param(name, m, b) for name, m in (match.queryParams or {}).items()]
     if params:
         out["queryParameters"] = params
     return out
 
 
 def _headers(match: Any, b: Behaviour) -> list[dict]:
+    # istiod keeps header names as written (TranslateRouteMatch never lowercases them)
     matchers = []
     for name, m in (match.headers or {}).items():
-        if name.startswith("@request.auth.claims"):
-            continue  # JWT claim routing becomes dynamic metadata matchers (issue 6)
-        matchers.append(header_matcher(name.lower(), m, invert=False, b=b))
+        if is_jwt_claim(name):
+            continue  # dynamic metadata matchers: not translated, reported by index/unsupported.py
+        matchers.append(header_matcher(name, m, invert=False, b=b))
     for name, m in (match.withoutHeaders or {}).items():
-        if name.startswith("@request.auth.claims"):
+        if is_jwt_claim(name):
             continue
-        matchers.append(header_matcher(name.lower(), m, invert=True, b=b))
+        matchers.append(header_matcher(name, m, invert=True, b=b))
     matchers.sort(key=lambda h: h["name"])
     for pseudo, attr in ((":method", "method"), (":authority", "authority"), (":scheme", "scheme")):
         value = getattr(match, attr, None)
@@ -79,11 +84,24 @@ def _headers(match: Any, b: Behaviour) -> list[dict]:
     return matchers
 
 
-def _query_param(name: str, m: Any) -> dict:
-    sm = string_match(m)
-    if sm is None or getattr(m, "regex", None) == "*":
+def is_jwt_claim(name: str) -> bool:
+    """translateMetadataMatch: `@request.auth.claims.*` (or `[...]`) headers route on JWT claims."""
+    return name.lower().startswith("@request.auth.claims")
+
+
+def _query_param(name: str, m: Any, b: Behaviour) -> dict:
+    """translateQueryParamMatch. 1.17 knew only exact and regex (a prefix or empty matcher gave a bare
+    name, `regex: "*"` a literal regex); 1.18 added presentMatch for `*` and prefixes."""
+    if not b.query_param_string_match:
+        if getattr(m, "exact", None) is not None:
+            return {"name": name, "stringMatch": {"exact": m.exact}}
+        if getattr(m, "regex", None) is not None:
+            return {"name": name, "stringMatch": {"safeRegex": {"regex": m.regex}}}
+        return {"name": name}
+    if _is_present(m, b):
         return {"name": name, "presentMatch": True}
-    return {"name": name, "stringMatch": sm}
+    sm = string_match(m)
+    return {"name": name, "stringMatch": sm} if sm is not None else {"name": name}
 
 
 def is_catch_all(route_match: dict) -> bool:

@@ -69,7 +69,70 @@ def circuit_breakers(pool: Any, track_remaining: bool) -> dict:
     return {"thresholds": [t]}
 
 
-def lb_fields(lb: Any) -> dict:
+def healthy_panic_threshold(od: Any) -> dict | None:
+    """commonLbConfig.healthyPanicThreshold beside outlier detection: Percent{minHealthPercent}, which prints
+    as {} for the usual 0 (applyOutlierDetection; a negative value leaves it unset)."""
+    if od is None:
+        return None
+    value = getattr(od, "minHealthPercent", None) or 0
+    if value < 0:
+        return None
+    return {"value": float(value)} if value else {}
+
+
+def slow_start(lb: Any, warmup_config: bool) -> dict | None:
+    """roundRobin/leastRequest slowStartConfig: `warmup` (1.24+ setWarmup, aggression 1 and minWeightPercent
+    10 by default, runtime key "(") before the deprecated `warmupDurationSecs` (window only)."""
+    warmup = getattr(lb, "warmup", None) if warmup_config else None
+    if warmup is not None:
+        aggression = 1.0 if warmup.aggression is None else float(warmup.aggression)
+        minimum = 10.0 if warmup.minimumPercent is None else float(warmup.minimumPercent)
+        return {"slowStartWindow": to_proto_duration(parse_duration(warmup.duration)),
+                "aggression": {"defaultValue": aggression, "runtimeKey": "("},
+                "minWeightPercent": {"value": minimum}}
+    secs = getattr(lb, "warmupDurationSecs", None)
+    if secs:
+        return {"slowStartWindow": to_proto_duration(parse_duration(secs))}
+    return None
+
+
+def tcp_keepalive(pool: Any, mesh_keepalive: Any) -> dict | None:
+    """upstreamConnectionOptions.tcpKeepalive: the mesh's, field by field overridden by the DR's
+    (cluster.go applyTCPKeepalive/setKeepAliveSettings; time and interval in whole seconds)."""
+    tcp = getattr(pool, "tcp", None) if pool is not None else None
+    sources = [k for k in (mesh_keepalive, getattr(tcp, "tcpKeepalive", None)) if k is not None]
+    if not sources:
+        return None
+    out: dict[str, Any] = {}
+    for ka in sources:
+        probes = _field(ka, "probes")
+        if probes:
+            out["keepaliveProbes"] = probes
+        for key, attr in (("keepaliveTime", "time"), ("keepaliveInterval", "interval")):
+            value = _field(ka, attr)
+            if value:
+                out[key] = int(parse_duration(value))
+    ordered = {k: out[k] for k in ("keepaliveProbes", "keepaliveTime", "keepaliveInterval") if k in out}
+    return {"tcpKeepalive": ordered}
+
+
+def _field(obj: Any, name: str) -> Any:
+    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+
+
+def locality_weighted(lb: Any, mesh_locality: Any, has_outlier: bool) -> bool:
+    """1.24+ applyLocalityLoadBalancer: localityWeightedLbConfig only for `distribute`, or for
+    failover/failoverPriority together with outlier detection. The DR's setting replaces the mesh's."""
+    setting = getattr(lb, "localityLbSetting", None) if lb is not None else None
+    setting = setting if setting is not None else mesh_locality
+    if setting is None or _field(setting, "enabled") is False:
+        return False
+    if _field(setting, "distribute"):
+        return True
+    return has_outlier and bool(_field(setting, "failover") or _field(setting, "failoverPriority"))
+
+
+def lb_fields(lb: Any, warmup_config: bool = True) -> dict:
     """lbPolicy and its config (ROUND_ROBIN is the proto default, so it is not printed)."""
     if lb is None:
         return {"lbPolicy": "LEAST_REQUEST"}
@@ -90,13 +153,17 @@ def lb_fields(lb: Any) -> dict:
         size = getattr(ch, "minimumRingSize", None) or 1024
         return {"lbPolicy": "RING_HASH", "ringHashLbConfig": {"minimumRingSize": str(size)}}
     simple = getattr(lb, "simple", None)
-    if simple == "ROUND_ROBIN":
-        return {}
     if simple == "RANDOM":
         return {"lbPolicy": "RANDOM"}
     if simple == "PASSTHROUGH":
         return {"lbPolicy": "CLUSTER_PROVIDED"}
-    return {"lbPolicy": "LEAST_REQUEST"}
+    start = slow_start(lb, warmup_config)
+    if simple == "ROUND_ROBIN":
+        return {"roundRobinLbConfig": {"slowStartConfig": start}} if start else {}
+    out = {"lbPolicy": "LEAST_REQUEST"}
+    if start:
+        out["leastRequestLbConfig"] = {"slowStartConfig": start}
+    return out
 
 
 def outlier_detection(od: Any) -> dict | None:
@@ -112,7 +179,8 @@ def outlier_detection(od: Any) -> dict | None:
         out["baseEjectionTime"] = to_proto_duration(parse_duration(od.baseEjectionTime))
     if getattr(od, "maxEjectionPercent", None):
         out["maxEjectionPercent"] = od.maxEjectionPercent
-    out["enforcingConsecutive5xx"] = 100 if c5xx else 0
+    if c5xx is not None:  # applyOutlierDetection sets the enforcing value only beside a given count
+        out["enforcingConsecutive5xx"] = 100 if c5xx else 0
     out["enforcingSuccessRate"] = 0
     gw = getattr(od, "consecutiveGatewayErrors", None)
     if gw is not None:

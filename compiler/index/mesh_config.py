@@ -18,6 +18,7 @@ class MeshSettings:
     default_http_retry_policy: Any = None
     tcp_keepalive: Any = None
     locality_lb_enabled: bool = True
+    locality_lb: Any = None                  # the whole mesh localityLbSetting (distribute, failover, ...)
     default_service_export_to: list[str] = field(default_factory=lambda: ["*"])
     default_virtual_service_export_to: list[str] = field(default_factory=lambda: ["*"])
     default_destination_rule_export_to: list[str] = field(default_factory=lambda: ["*"])
@@ -50,6 +51,7 @@ def settings_from(mesh: Any | None) -> MeshSettings:
         default_http_retry_policy=_get(mesh, "defaultHttpRetryPolicy"),
         tcp_keepalive=_get(mesh, "tcpKeepalive"),
         locality_lb_enabled=d.locality_lb_enabled if enabled is None else bool(enabled),
+        locality_lb=locality,
         default_service_export_to=list(_get(mesh, "defaultServiceExportTo") or d.default_service_export_to),
         default_virtual_service_export_to=list(_get(mesh, "defaultVirtualServiceExportTo") or d.default_virtual_service_export_to),
         default_destination_rule_export_to=list(_get(mesh, "defaultDestinationRuleExportTo") or d.default_destination_rule_export_to),
