@@ -50,13 +50,14 @@ class Note:
 
 def summarise(notes: list[Note], limit: int = 3) -> list[str]:
     """One line per kind of change, naming the first few resources it touched."""
-    grouped: dict[str, list[str]] = {}
+    grouped: dict[str, dict[str, None]] = {}   # insertion-ordered sets: first-seen order, O(1) lookups
     for note in notes:
-        places = grouped.setdefault(note.what, [])
-        if note.where and note.where not in places:
-            places.append(note.where)
+        places = grouped.setdefault(note.what, {})
+        if note.where:
+            places.setdefault(note.where, None)
     lines = []
-    for what, places in grouped.items():
+    for what, seen in grouped.items():
+        places = list(seen)
         if not places:
             lines.append(what)
             continue

@@ -137,3 +137,12 @@ def _same(loaded, original) -> bool:
 def test_round_trip_through_a_yaml_parser(value) -> None:
     assume(_pyyaml_safe(value))
     assert _same(yaml.safe_load(json_to_yaml(value)), value)
+
+
+def test_decimal_numbers_with_zeros_are_not_read_as_octal():
+    """strconv base 0 reads a leading 0 as octal; `1080` is plain decimal (and once crashed -o yaml)."""
+    from mesh_compile.emit.yaml_out import _go_int
+    assert _go_int("1080", signed=True) == 1080
+    assert _go_int("0777", signed=True) == 511
+    assert _go_int("080", signed=True) is None
+    assert to_yaml({"port": "1080"}) == 'port: "1080"\n\n'

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any, TextIO
+from typing import Any, Iterator, TextIO
 
 from mesh_compile.cli.options import add_input_options, add_proxy_options
 
@@ -50,8 +50,8 @@ def _table(kind: str, resources: list[dict], version: tuple[int, int]) -> str:
     return tables.endpoints_table(resources, version)
 
 
-def render(kind: str, cfg: Any, args: argparse.Namespace) -> str | bytes:
-    from mesh_compile.emit.json_out import istioctl_json_bytes
+def render(kind: str, cfg: Any, args: argparse.Namespace) -> str | Iterator[bytes]:
+    from mesh_compile.emit.json_out import istioctl_json_chunks
     version = cfg.behaviour.version
     if kind == "all":
         if args.output == "short":
@@ -69,20 +69,22 @@ def render(kind: str, cfg: Any, args: argparse.Namespace) -> str | bytes:
     if args.output == "yaml":
         from mesh_compile.emit.yaml_out import to_yaml
         return to_yaml(value)
-    return istioctl_json_bytes(value)
+    return istioctl_json_chunks(value)
 
 
-def write(out: TextIO, text: str | bytes) -> None:
-    """Bytes go straight to the binary stream when there is one: a large config_dump is not decoded and
-    encoded again on its way out."""
+def write(out: TextIO, text: str | Iterator[bytes]) -> None:
+    """JSON comes as byte chunks (one resource at a time) and goes straight to the binary stream when
+    there is one: a large config_dump is never held whole, nor decoded and encoded again."""
     if isinstance(text, str):
         out.write(text)
-    elif hasattr(out, "buffer"):
+        return
+    if hasattr(out, "buffer"):
         out.flush()
-        out.buffer.write(text)
+        for chunk in text:
+            out.buffer.write(chunk)
         out.buffer.flush()
     else:
-        out.write(text.decode("utf-8"))
+        out.write(b"".join(text).decode("utf-8"))
 
 
 def run(args: argparse.Namespace, *, stdin: TextIO | None, out: TextIO, err: TextIO) -> int:

@@ -138,12 +138,15 @@ def _go_int(text: str, signed: bool) -> int | None:
     if not match or (match.group(1) and not signed):
         return None
     body = match.group(2)
-    if body[:2].lower() in ("0x", "0b", "0o"):
-        value = int(body[2:], {"x": 16, "b": 2, "o": 8}[body[1].lower()])
-    elif len(body) > 1:
-        value = int(body[1:], 8)
-    else:
-        value = int(body)
+    try:
+        if body[:2].lower() in ("0x", "0b", "0o"):
+            value = int(body[2:], {"x": 16, "b": 2, "o": 8}[body[1].lower()])
+        elif len(body) > 1 and body[0] == "0":
+            value = int(body[1:], 8)      # base 0: a leading 0 means octal ("080" is no number)
+        else:
+            value = int(body)
+    except ValueError:
+        return None
     value = -value if match.group(1) == "-" else value
     low, high = (-(1 << 63), (1 << 63) - 1) if signed else (0, (1 << 64) - 1)
     return value if low <= value <= high else None

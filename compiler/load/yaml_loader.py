@@ -56,23 +56,42 @@ def make_loader_class(base: type) -> type:
     """A subclass of `base` (CSafeLoader or SafeLoader) with Kubernetes-like scalar resolution."""
     resolvers = _kubernetes_resolvers(base.yaml_implicit_resolvers)
     return type(f"Mesh{base.__name__}", (base,),
-                {"yaml_implicit_resolvers": resolvers, "resolve": _resolve})
+                {"yaml_implicit_resolvers": resolvers, "resolve": _resolve, "plain_tags": {},
+                 # Safe loaders register no path resolvers, so descending and ascending the node
+                 # tree records nothing; the composer still calls both once per node. These C
+                 # callables accept the same arguments and do nothing, without a Python frame.
+                 "descend_resolver": staticmethod(slice), "ascend_resolver": staticmethod(tuple)})
+
+
+_PLAIN_TAGS_MAX = 1 << 16   # distinct plain scalars remembered per loader class
 
 
 def _resolve(self: yaml.resolver.BaseResolver, kind: type, value: object,
              implicit: tuple[bool, bool]) -> str:
     """BaseResolver.resolve without its path-resolver machinery (safe loaders register none):
-    it runs once per node, so its list concatenation and lookups showed up in load profiles."""
+    it runs once per node, so its list concatenation and lookups showed up in load profiles.
+    Kubernetes YAML repeats the same plain scalars (keys, kinds, ports), so the tag of each
+    plain scalar is remembered (`plain_tags`, per class, as the resolvers are)."""
     if kind is yaml.ScalarNode:
         if implicit[0]:
-            first = value[:1]  # type: ignore[index]
-            for tag, regexp in self.yaml_implicit_resolvers.get(first, ()):
-                if regexp.match(value):
-                    return tag
+            memo = self.plain_tags  # type: ignore[attr-defined]
+            tag = memo.get(value)
+            if tag is None:
+                tag = _implicit_tag(self, value)  # type: ignore[arg-type]
+                if len(memo) < _PLAIN_TAGS_MAX:
+                    memo[value] = tag
+            return tag
         return self.DEFAULT_SCALAR_TAG
     if kind is yaml.SequenceNode:
         return self.DEFAULT_SEQUENCE_TAG
     return self.DEFAULT_MAPPING_TAG
+
+
+def _implicit_tag(self: yaml.resolver.BaseResolver, value: str) -> str:
+    for tag, regexp in self.yaml_implicit_resolvers.get(value[:1], ()):
+        if regexp.match(value):
+            return tag
+    return self.DEFAULT_SCALAR_TAG
 
 
 Loader: type = make_loader_class(_BASE)

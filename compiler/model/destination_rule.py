@@ -82,13 +82,13 @@ class ConsistentHashLB(BaseModel):
 
 class LocalityDistribute(BaseModel):
     # `from` is a Python keyword: the attribute is `from_`, the YAML key stays `from`.
-    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True, defer_build=True)
     from_: str | None = Field(default=None, alias="from")
     to: dict[str, UInt32] = {}
 
 
 class LocalityFailover(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True, defer_build=True)
     from_: str | None = Field(default=None, alias="from")
     to: str | None = None
 

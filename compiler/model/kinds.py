@@ -19,7 +19,7 @@ ISTIO_VERSIONS = ("v1alpha3", "v1beta1", "v1")
 class K8sObject(BaseModel):
     """Top level of any object: `status` and other top-level keys are ignored unless typed."""
 
-    model_config = ConfigDict(extra="ignore", strict=True)
+    model_config = ConfigDict(extra="ignore", strict=True, defer_build=True)
     apiVersion: str
     kind: str
     metadata: ObjectMeta

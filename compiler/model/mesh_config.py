@@ -16,7 +16,7 @@ from .pydantic_errors import findings_from_validation_error
 from .scalars import Duration
 from .virtual_service import HTTPRetry
 
-_MESH = ConfigDict(extra="ignore", strict=True)
+_MESH = ConfigDict(extra="ignore", strict=True, defer_build=True)
 
 
 class MeshOutboundTrafficPolicy(BaseModel):

@@ -52,11 +52,13 @@ class ConfigObject:
 
 
 def _drop_nulls(value: Any) -> Any:
-    """`field:` with no value is null; the API server prunes nulls from objects, so do we."""
+    """`field:` with no value is null; the API server prunes nulls from objects, so do we.
+    Scalars (most values) are kept without a call: this runs over every loaded object."""
     if isinstance(value, dict):
-        return {k: _drop_nulls(v) for k, v in value.items() if v is not None}
+        return {k: (_drop_nulls(v) if isinstance(v, (dict, list)) else v)
+                for k, v in value.items() if v is not None}
     if isinstance(value, list):
-        return [_drop_nulls(v) for v in value]
+        return [_drop_nulls(v) if isinstance(v, (dict, list)) else v for v in value]
     return value
 
 

@@ -19,6 +19,8 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
+from .reuse import ReuseCache, content_key
+
 ISTIO_SDS_CLUSTER = "sds-grpc"
 RAW_BUFFER = "envoy.transport_sockets.raw_buffer"
 
@@ -43,38 +45,73 @@ class Localised:
     bound: list[tuple[str, str]] = field(default_factory=list)   # (listener name, "ip:port")
 
 
-def localise(resources: Mapping[str, list[dict]], opts: LocalOptions) -> Localised:
-    """Copies of the resources with the serve-only rewrites applied."""
-    out = {kind: copy.deepcopy(list(items)) for kind, items in resources.items()}
+def localise(resources: Mapping[str, list[dict]], opts: LocalOptions,
+             cache: Optional[ReuseCache] = None) -> Localised:
+    """Copies of the resources with the serve-only rewrites applied. With a cache (one per view, kept
+    between builds) a resource already rewritten in the previous build is not rewritten again; cached
+    results are shared, never changed afterwards (binding works on a shallow copy of the listener)."""
+    cache = cache if cache is not None else ReuseCache()
+    out: dict[str, list[dict]] = {}
+    found: dict[str, list[Any]] = {}
+    touched: dict[str, list[str]] = {}
+    for kind, items in resources.items():
+        kept = out[kind] = []
+        for res in items:
+            done = _rewrite_cached(kind, res, opts, cache)
+            kept.append(done.resource)
+            found.setdefault(kind, []).extend(done.found)
+            if done.touched:
+                touched.setdefault(kind, []).append(res.get("name", "?"))
+    cache.finish()
     result = Localised(out)
     if opts.stock_envoy:
-        _strip_extensions(out, result.notes)
+        from mesh_compile_xds.bootstrap import summarise
+        result.notes.extend(summarise([n for kind in _STRIPPED for n in found.get(kind, [])]))
     if opts.plaintext:
-        _plaintext(out, result.notes)
-    if opts.bind_address is not None:
-        _bind_listeners(out.get("listeners", []), opts, result)
+        _plaintext_note([n for kind in _PLAINTEXT for n in touched.get(kind, [])], result.notes)
+    if opts.bind_address is not None and "listeners" in out:
+        out["listeners"] = [dict(lis) for lis in out["listeners"]]
+        _bind_listeners(out["listeners"], opts, result)
     return result
 
 
 # ---------------------------------------------------------------------------------------------
 
-def _strip_extensions(resources: dict[str, list[dict]], notes: list[str]) -> None:
-    from mesh_compile_xds.bootstrap import strip_istio_only, summarise
+_STRIPPED = ("clusters", "listeners", "routes")   # kinds that may hold Istio-only extensions
+_PLAINTEXT = ("clusters", "listeners")            # kinds that may hold transport sockets
 
+
+@dataclass(frozen=True)
+class _Rewritten:
+    resource: dict
+    found: tuple = ()          # bootstrap Notes: Istio-only extensions removed
+    touched: bool = False      # Istio TLS removed
+
+
+def _rewrite_cached(kind: str, res: dict, opts: LocalOptions, cache: ReuseCache) -> _Rewritten:
+    if kind not in _STRIPPED:
+        return _Rewritten(res)  # endpoints: nothing to rewrite, and nothing changes them
+    key = content_key(kind, res)
+    key = None if key is None else (opts.stock_envoy, opts.plaintext, key)
+    done = cache.get(key)
+    if done is None:
+        done = _rewrite(kind, res, opts)
+        cache.put(key, done)
+    return done
+
+
+def _rewrite(kind: str, res: dict, opts: LocalOptions) -> _Rewritten:
     found: list[Any] = []
-    for kind in ("clusters", "listeners", "routes"):
-        label = kind[:-1]
-        resources[kind] = [strip_istio_only(r, f"{label} {r.get('name', '?')}", found)
-                           for r in resources.get(kind, [])]
-    notes.extend(summarise(found))
+    if opts.stock_envoy:
+        from mesh_compile_xds.bootstrap import strip_istio_only
+        res = strip_istio_only(res, f"{kind[:-1]} {res.get('name', '?')}", found)  # a new copy
+    elif opts.plaintext and kind in _PLAINTEXT:
+        res = copy.deepcopy(res)
+    touched = opts.plaintext and kind in _PLAINTEXT and _drop_istio_tls(res)
+    return _Rewritten(res, tuple(found), bool(touched))
 
 
-def _plaintext(resources: dict[str, list[dict]], notes: list[str]) -> None:
-    touched: list[str] = []
-    for kind in ("clusters", "listeners"):
-        for res in resources.get(kind, []):
-            if _drop_istio_tls(res):
-                touched.append(res.get("name", "?"))
+def _plaintext_note(touched: list[str], notes: list[str]) -> None:
     if touched:
         shown = ", ".join(touched[:3]) + (f" and {len(touched) - 3} more" if len(touched) > 3 else "")
         notes.append(f"plaintext instead of Istio mTLS/SDS TLS (no istio-agent secrets here): {shown}")
