@@ -47,7 +47,7 @@ def _server_hosts_for_vs(gs: GatewayServer, vs: VirtualServiceView) -> list[str]
 
 def _vhosts_for_server(gs: GatewayServer, index: MeshIndex, proxy: Proxy, b: Behaviour,
                        merged: dict[str, dict]) -> None:
-    ctx = RouteContext(b, index, proxy, gs.port, gs.gateway_name, _lookup(index, proxy))
+    ctx = RouteContext(b, index, proxy, gs.port, gs.gateway_name, _lookup(index, proxy), is_tls=gs.terminates_tls())
     for vs in index.virtual_services_for(proxy.namespace, gs.gateway_name):
         server_hosts = _server_hosts_for_vs(gs, vs)
         hosts = []
