@@ -76,3 +76,24 @@ spec:
     cfg = compile_yaml(GW + other + VS, "deploy/istio-ingressgateway.istio-system")
     vh = [v for v in route_config(cfg, "http.8080")["virtualHosts"] if v["name"] == "a.example.com:80"][0]
     assert [r["match"].get("prefix") for r in vh["routes"]] == ["/get", "/"]
+
+
+def test_match_level_gateway_names_resolve_like_the_virtual_service_gateways():
+    """The legacy `gw.default.svc.cluster.local` in a match names the same Gateway as `gw` (facts 2.4;
+    istiod's validation accepts it with a warning, while `./gw` is rejected there)."""
+    vs = """
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: scoped, namespace: default}
+spec:
+  hosts: [a.example.com]
+  gateways: [gw]
+  http:
+  - match: [{uri: {prefix: /short}, gateways: [gw]}, {uri: {prefix: /fqdn}, gateways: [gw.default.svc.cluster.local]},
+            {uri: {prefix: /other}, gateways: [elsewhere]}]
+    route: [{destination: {host: httpbin}}]
+"""
+    cfg = compile_yaml(GW + vs, "deploy/istio-ingressgateway.istio-system")
+    vh = route_config(cfg, "http.8080")["virtualHosts"][0]
+    assert [r["match"]["prefix"] for r in vh["routes"]] == ["/short", "/fqdn"]

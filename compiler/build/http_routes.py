@@ -10,7 +10,7 @@ from mesh_compile.build.hash_policy import hash_policy_for
 from mesh_compile.build.names import OUTBOUND, parse_subset_key, subset_key
 from mesh_compile.build.retry import convert_policy
 from mesh_compile.build.route_match import is_catch_all, operation_path, translate_match
-from mesh_compile.index.hosts import resolve_short_name
+from mesh_compile.index.hosts import resolve_gateway_name, resolve_short_name
 from mesh_compile.index.mesh_index import MeshIndex, VirtualServiceView
 from mesh_compile.index.proxy import Proxy
 from mesh_compile.index.services import Service
@@ -51,22 +51,18 @@ def build_vs_routes(vs: VirtualServiceView, ctx: RouteContext) -> list[dict]:
     return out
 
 
-def match_applies(match: Any, ctx: RouteContext) -> bool:
-    """sourceMatchHTTP and the port/gateway filters of facts 2.1."""
+def match_applies(match: Any, ctx: RouteContext, vs_namespace: str) -> bool:
+    """sourceMatchHTTP and the port/gateway filters of facts 2.1. Match-level gateway names resolve like
+    the VirtualService's own `gateways` (short names in the VS namespace, `./x`, `name.ns.svc...`)."""
     if match.port and match.port != ctx.listener_port:
         return False
     if match.gateways:
-        gws = [g if g == "mesh" or "/" in g else f"{_vs_ns(ctx)}/{g}" for g in match.gateways]
-        return ctx.gateway in gws
+        return ctx.gateway in [resolve_gateway_name(g, vs_namespace) for g in match.gateways]
     if match.sourceLabels and any(ctx.proxy.labels.get(k) != v for k, v in match.sourceLabels.items()):
         return False
     if match.sourceNamespace and match.sourceNamespace != ctx.proxy.namespace:
         return False
     return True
-
-
-def _vs_ns(ctx: RouteContext) -> str:
-    return getattr(ctx, "_vs_namespace", ctx.proxy.namespace)
 
 
 def route_name(http: Any, match: Any | None) -> str | None:
@@ -77,8 +73,7 @@ def route_name(http: Any, match: Any | None) -> str | None:
 
 
 def translate_route(vs: VirtualServiceView, http: Any, match: Any | None, ctx: RouteContext) -> dict | None:
-    ctx._vs_namespace = vs.namespace  # type: ignore[attr-defined]  # for short gateway names in matches
-    if match is not None and not match_applies(match, ctx):
+    if match is not None and not match_applies(match, ctx, vs.namespace):
         return None
     out: dict[str, Any] = {}
     name = route_name(http, match)

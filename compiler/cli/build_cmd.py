@@ -50,10 +50,10 @@ def proxy_files(cfg: Any) -> dict[str, bytes]:
     which holds less config); config_dump.json as `pc all -o json`."""
     from mesh_compile.emit import views
     from mesh_compile.emit.config_dump import config_dump
-    from mesh_compile.emit.json_out import istioctl_json
+    from mesh_compile.emit.json_out import istioctl_json_bytes
 
     values = (views.routes(cfg), views.clusters(cfg), views.listeners(cfg), views.assignments(cfg), config_dump(cfg))
-    return {name: istioctl_json(v).encode("utf-8") for name, v in zip(OUR_FILES, values)}
+    return {name: istioctl_json_bytes(v) for name, v in zip(OUR_FILES, values)}
 
 
 # ---- the folder ------------------------------------------------------------------------------------

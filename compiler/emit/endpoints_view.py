@@ -19,6 +19,8 @@ from __future__ import annotations
 import copy
 from typing import Any, Iterable
 
+from mesh_compile.emit.tables import dig
+
 # Envoy's per-host stats (ALL_HOST_STATS): counters, then gauges. Offline they are all zero, and a
 # zero uint64 value is omitted in proto3 JSON, as is the first enum value (COUNTER).
 _HOST_COUNTERS = ("cx_connect_fail", "cx_total", "rq_error", "rq_success", "rq_timeout", "rq_total")
@@ -28,14 +30,6 @@ _HOST_GAUGES = ("cx_active", "rq_active")
 _THRESHOLD_DEFAULTS = (("maxConnections", 1024), ("maxPendingRequests", 1024), ("maxRequests", 1024),
                        ("maxRetries", 3))
 _DEFAULT_OVERPROVISIONING = 140
-
-
-def _dig(value: Any, *keys: str) -> Any:
-    for key in keys:
-        if not isinstance(value, dict):
-            return None
-        value = value.get(key)
-    return value
 
 
 def _uint(value: Any, default: int = 0) -> int:
@@ -64,7 +58,7 @@ def _assignment_for(cluster: dict, by_name: dict[str, dict]) -> dict | None:
         return None
     kind = _cluster_type(cluster)
     if kind == "EDS":
-        service = _dig(cluster, "edsClusterConfig", "serviceName") or cluster.get("name", "")
+        service = dig(cluster, "edsClusterConfig", "serviceName") or cluster.get("name", "")
         return by_name.get(service)
     if kind in ("STATIC", "STRICT_DNS", "LOGICAL_DNS"):
         found = cluster.get("loadAssignment")
@@ -81,11 +75,11 @@ def _hosts(assignment: dict) -> list[tuple[dict, dict]]:
 
 def _dns_hostname(cluster: dict, lb_endpoint: dict) -> str:
     """Envoy sets a host's hostname to the endpoint's hostname, or to the DNS name it resolved."""
-    hostname = _dig(lb_endpoint, "endpoint", "hostname")
+    hostname = dig(lb_endpoint, "endpoint", "hostname")
     if isinstance(hostname, str) and hostname:
         return hostname
     if _cluster_type(cluster) in ("STRICT_DNS", "LOGICAL_DNS"):
-        address = _dig(lb_endpoint, "endpoint", "address", "socketAddress", "address")
+        address = dig(lb_endpoint, "endpoint", "address", "socketAddress", "address")
         return address if isinstance(address, str) else ""
     return ""
 
@@ -106,7 +100,7 @@ def _admin_health(status: Any) -> str:
 
 def _host_status(cluster: dict, group: dict, lb_endpoint: dict) -> dict:
     stats: list[dict] = [{"name": n} for n in _HOST_COUNTERS] + [{"type": "GAUGE", "name": n} for n in _HOST_GAUGES]
-    host: dict = {"address": copy.deepcopy(_dig(lb_endpoint, "endpoint", "address") or {}), "stats": stats,
+    host: dict = {"address": copy.deepcopy(dig(lb_endpoint, "endpoint", "address") or {}), "stats": stats,
                   "healthStatus": {"edsHealthStatus": _admin_health(lb_endpoint.get("healthStatus"))},
                   "weight": _uint(lb_endpoint.get("loadBalancingWeight"), 1)}
     hostname = _dns_hostname(cluster, lb_endpoint)
@@ -119,7 +113,7 @@ def _host_status(cluster: dict, group: dict, lb_endpoint: dict) -> dict:
 
 
 def _circuit_breakers(cluster: dict) -> dict:
-    configured = {str(t.get("priority", "DEFAULT")): t for t in _dig(cluster, "circuitBreakers", "thresholds") or []
+    configured = {str(t.get("priority", "DEFAULT")): t for t in dig(cluster, "circuitBreakers", "thresholds") or []
                   if isinstance(t, dict)}
     thresholds = []
     for priority in ("DEFAULT", "HIGH"):
@@ -139,7 +133,7 @@ def _cluster_status(cluster: dict, hosts: list[dict], static: bool) -> dict:
     status["hostStatuses"] = hosts
     status["circuitBreakers"] = _circuit_breakers(cluster)
     status["observabilityName"] = cluster.get("altStatName") or name
-    service = _dig(cluster, "edsClusterConfig", "serviceName")
+    service = dig(cluster, "edsClusterConfig", "serviceName")
     if _cluster_type(cluster) == "EDS" and service:
         status["edsServiceName"] = service
     return status
@@ -177,7 +171,7 @@ def _dump_health(status: Any) -> str:
 
 
 def _dumped_lb_endpoint(cluster: dict, lb_endpoint: dict) -> dict:
-    endpoint: dict = {"address": copy.deepcopy(_dig(lb_endpoint, "endpoint", "address") or {}),
+    endpoint: dict = {"address": copy.deepcopy(dig(lb_endpoint, "endpoint", "address") or {}),
                       "healthCheckConfig": {}}
     hostname = _dns_hostname(cluster, lb_endpoint)
     if hostname:
@@ -217,7 +211,7 @@ def eds_from_statuses(statuses: list[dict]) -> list[dict]:
             endpoint: dict = {"address": copy.deepcopy(host.get("address") or {}), "healthCheckConfig": {}}
             if host.get("hostname"):
                 endpoint["hostname"] = host["hostname"]
-            health = _dump_health(_dig(host, "healthStatus", "edsHealthStatus"))
+            health = _dump_health(dig(host, "healthStatus", "edsHealthStatus"))
             group["lbEndpoints"].append({"endpoint": endpoint, "healthStatus": health,
                                          "loadBalancingWeight": _uint(host.get("weight"), 1)})
         if groups:
@@ -238,7 +232,7 @@ def eds_view(clusters: list[dict], assignments: list[dict]) -> list[dict]:
         assignment = _assignment_for(cluster, by_name) or {}
         groups = sorted((g for g in assignment.get("endpoints") or [] if isinstance(g, dict) and g.get("lbEndpoints")),
                         key=lambda g: _uint(g.get("priority")))
-        factor = _uint(_dig(assignment, "policy", "overprovisioningFactor"), _DEFAULT_OVERPROVISIONING)
+        factor = _uint(dig(assignment, "policy", "overprovisioningFactor"), _DEFAULT_OVERPROVISIONING)
         entry: dict = {"clusterName": cluster.get("name", "")}
         if groups:
             entry["endpoints"] = [_dumped_locality(cluster, g) for g in groups]

@@ -49,11 +49,6 @@ def istioctl_json(value: Any) -> str:
     return istioctl_json_bytes(value).decode("utf-8")
 
 
-def compact_json(value: Any) -> bytes:
-    """Fast machine output (config_dump for tools and the benchmark)."""
-    return orjson.dumps(value, option=orjson.OPT_INDENT_2) + b"\n"
-
-
 def istioctl_json_chunks(value: Any, split_depth: int = 3) -> Iterator[bytes]:
     """The bytes of istioctl_json_bytes(value), in pieces: containers down to `split_depth` are written
     here, the values below them (for a config_dump: each resource) are encoded one at a time. Writing

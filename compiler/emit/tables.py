@@ -450,7 +450,8 @@ def filter_listeners(listeners: Iterable[dict], *, address: str = "", port: int 
 # ---------------------------------------------------------------------------------------------
 # Shared cell renderers.
 # ---------------------------------------------------------------------------------------------
-def _dig(value: Any, *keys: str) -> Any:
+def dig(value: Any, *keys: str) -> Any:
+    """value[k1][k2]..., None as soon as a level is missing or not a mapping."""
     for key in keys:
         if not isinstance(value, dict):
             return None
@@ -491,7 +492,7 @@ def describe_management(metadata: Any, version: Version) -> str:
     """`<name>.<namespace>` of the Istio config that produced a route or cluster."""
     if not isinstance(metadata, dict):
         return ""
-    istio = _dig(metadata, "filterMetadata", "istio")
+    istio = dig(metadata, "filterMetadata", "istio")
     if not isinstance(istio, dict) or "config" not in istio:
         return ""
     path = _text(istio["config"])
@@ -615,7 +616,7 @@ def _vhost_rows(name: str, vhost: dict, version: Version, with_vhost: bool) -> s
 
 
 def _is_passthrough(route: dict) -> bool:
-    return _dig(route, "route", "cluster") == "PassthroughCluster"
+    return dig(route, "route", "cluster") == "PassthroughCluster"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -680,20 +681,20 @@ def _listener_rows(listener: dict, version: Version, verbose: bool, with_type_pr
 
 
 def _listener_port(listener: dict) -> int:
-    return _uint(_dig(listener, "address", "socketAddress", "portValue"))
+    return _uint(dig(listener, "address", "socketAddress", "portValue"))
 
 
 def _listener_address(listener: dict) -> str:
     address = listener.get("address")
-    if isinstance(_dig(address, "socketAddress"), dict):
+    if isinstance(dig(address, "socketAddress"), dict):
         return _text(address["socketAddress"].get("address"))
-    if isinstance(_dig(address, "pipe"), dict):
+    if isinstance(dig(address, "pipe"), dict):
         return _text(address["pipe"].get("path"))
     return ""
 
 
 def _listener_additional_addresses(listener: dict) -> list[str]:
-    return [_text(_dig(extra, "address", "socketAddress", "address"))
+    return [_text(dig(extra, "address", "socketAddress", "address"))
             for extra in listener.get("additionalAddresses") or []]
 
 
@@ -720,7 +721,7 @@ def _listener_type(listener: dict) -> str:
     n_http = n_tcp = 0
     for chain in _filter_chains(listener):
         for item in chain.get("filters") or []:
-            name = _dig(item, "name")
+            name = dig(item, "name")
             if name == HTTP_CONNECTION_MANAGER:
                 n_http += 1
             elif name == TCP_PROXY and not _mentions(item.get("typedConfig"), BLACK_HOLE_CLUSTER):
@@ -754,13 +755,13 @@ def describe_chain_match(match: Any) -> str:
 def _filter_type(filters: Any, version: Version) -> str:
     """The DESTINATION cell: the route or cluster the chain's first HTTP/TCP filter sends to."""
     for item in filters or []:
-        name = _dig(item, "name")
+        name = dig(item, "name")
         config = item.get("typedConfig") if isinstance(item, dict) else None
         config = config if isinstance(config, dict) else {}
         if name == HTTP_CONNECTION_MANAGER:
             if isinstance(config.get("routeConfig"), dict):
                 return _describe_inline_routes(config["routeConfig"], version)
-            rds = _text(_dig(config, "rds", "routeConfigName"))
+            rds = _text(dig(config, "rds", "routeConfigName"))
             return f"Route: {rds}" if rds else "HTTP"
         if name == TCP_PROXY and not _mentions(config, BLACK_HOLE_CLUSTER):
             cluster = _text(config.get("cluster"))
@@ -786,9 +787,9 @@ def _match_all_cluster(route_config: dict) -> str:
     if len(vhosts) != 1 or vhosts[0].get("domains") != ["*"]:
         return ""
     routes = vhosts[0].get("routes") or []
-    if len(routes) != 1 or _dig(routes[0], "match", "prefix") != "/":
+    if len(routes) != 1 or dig(routes[0], "match", "prefix") != "/":
         return ""
-    cluster = _dig(routes[0], "route", "cluster")
+    cluster = dig(routes[0], "route", "cluster")
     if not isinstance(cluster, str):
         return ""
     return cluster if "Cluster" in cluster else f"Cluster: {cluster}"
@@ -799,11 +800,11 @@ def _match_all_cluster(route_config: dict) -> str:
 # ---------------------------------------------------------------------------------------------
 def _host_address(host: dict) -> str:
     address = host.get("address")
-    if isinstance(_dig(address, "socketAddress"), dict):
+    if isinstance(dig(address, "socketAddress"), dict):
         return _text(address["socketAddress"].get("address"))
-    if isinstance(_dig(address, "pipe"), dict):
+    if isinstance(dig(address, "pipe"), dict):
         return "unix://" + _text(address["pipe"].get("path"))
-    internal = _dig(address, "envoyInternalAddress")
+    internal = dig(address, "envoyInternalAddress")
     if isinstance(internal, dict) and "serverListenerName" in internal:
         return f"envoy://{_text(internal['serverListenerName'])}/{_text(internal.get('endpointId'))}"
     return "unknown"
@@ -813,11 +814,11 @@ def _host_matches(host: dict, cluster_name: str, address: str, port: int, cluste
     """clusters.go EndpointFilter.Verify for one host of one cluster."""
     if address and _host_address(host).lower() != address.lower():
         return False
-    if port and _uint(_dig(host, "address", "socketAddress", "portValue")) != port:
+    if port and _uint(dig(host, "address", "socketAddress", "portValue")) != port:
         return False
     if cluster and cluster_name.lower() != cluster.lower():
         return False
-    health = _enum_name(_dig(host, "healthStatus", "edsHealthStatus"), _HEALTH_STATUSES)
+    health = _enum_name(dig(host, "healthStatus", "edsHealthStatus"), _HEALTH_STATUSES)
     return not status or health.lower() == status.lower()
 
 
@@ -850,9 +851,9 @@ def endpoints_table(endpoint_statuses: list[dict], version: Version, *, address:
 
 
 def _endpoint_row(host: dict, cluster: str) -> tuple[str, int, str, str, str]:
-    health = _enum_name(_dig(host, "healthStatus", "edsHealthStatus"), _HEALTH_STATUSES)
-    outlier = "FAILED" if _dig(host, "healthStatus", "failedOutlierCheck") is True else "OK"
-    port = _uint(_dig(host, "address", "socketAddress", "portValue"))
+    health = _enum_name(dig(host, "healthStatus", "edsHealthStatus"), _HEALTH_STATUSES)
+    outlier = "FAILED" if dig(host, "healthStatus", "failedOutlierCheck") is True else "OK"
+    port = _uint(dig(host, "address", "socketAddress", "portValue"))
     return _host_address(host), port, health, outlier, cluster
 
 
@@ -868,7 +869,7 @@ def _lb_endpoint_addresses(lb_endpoint: dict, version: Version) -> list[str]:
     endpoint = lb_endpoint.get("endpoint") if isinstance(lb_endpoint.get("endpoint"), dict) else {}
     addresses = [endpoint.get("address")]
     if _since(version, EDS_MULTI_ADDRESS):
-        addresses += [_dig(extra, "address") for extra in endpoint.get("additionalAddresses") or []]
+        addresses += [dig(extra, "address") for extra in endpoint.get("additionalAddresses") or []]
     shown = [_eds_address(a) for a in addresses]
     if version[:2] == (1, EDS_MULTI_ADDRESS):      # 1.23 worked around an Envoy bug by de-duplicating
         shown = list(dict.fromkeys(shown))
@@ -876,12 +877,12 @@ def _lb_endpoint_addresses(lb_endpoint: dict, version: Version) -> list[str]:
 
 
 def _eds_address(address: Any) -> str:
-    if isinstance(_dig(address, "socketAddress"), dict):
+    if isinstance(dig(address, "socketAddress"), dict):
         socket = address["socketAddress"]
         return f"{_text(socket.get('address'))}:{_uint(socket.get('portValue'))}"
-    if isinstance(_dig(address, "pipe"), dict):
+    if isinstance(dig(address, "pipe"), dict):
         return _text(address["pipe"].get("path"))
-    internal = _dig(address, "envoyInternalAddress")
+    internal = dig(address, "envoyInternalAddress")
     if isinstance(internal, dict) and "serverListenerName" in internal:
         return f"envoy://{_text(internal['serverListenerName'])}/{_text(internal.get('endpointId'))}"
     return "unknown"
@@ -891,7 +892,7 @@ def _lb_endpoint_matches(lb_endpoint: dict, cluster_name: str, version: Version,
                          cluster: str, status: str) -> bool:
     if address and not any(a.lower() == address.lower() for a in _lb_endpoint_addresses(lb_endpoint, version)):
         return False
-    if port and _uint(_dig(lb_endpoint, "endpoint", "address", "socketAddress", "portValue")) != port:
+    if port and _uint(dig(lb_endpoint, "endpoint", "address", "socketAddress", "portValue")) != port:
         return False
     if cluster and cluster_name.lower() != cluster.lower():
         return False
