@@ -33,12 +33,18 @@ class ObjectCollector:
         elif data is not None:  # an empty document (`---` alone, comments only) is not an object
             self.item(node, data, node)
 
-    def item(self, node: yaml.Node | None, data: Any, parent: yaml.Node) -> None:
-        """One candidate object; `parent` gives the line when `node` is unknown."""
+    def fast_document(self, data: dict, span: Span) -> None:
+        """One object read by yaml-rs (fast_documents gives only single, non-List objects)."""
+        self.item(None, data, None, span)
+
+    def item(self, node: yaml.Node | None, data: Any, parent: yaml.Node | None,
+             span: Span | None = None) -> None:
+        """One candidate object; `parent` gives the line when `node` is unknown, `span` when neither
+        node is known (a document read by yaml-rs)."""
         if data is None:
             return
         at = node if node is not None else parent
-        line = at.start_mark.line + 1
+        line = at.start_mark.line + 1 if at is not None else span.line + 1
         if not isinstance(data, dict):
             self.warn(line, f"expected an object (a mapping), found a {_type_name(data)}; skipped")
             return
@@ -49,7 +55,8 @@ class ObjectCollector:
         if missing:
             self.warn(line, f"object has no {' or '.join(missing)}; skipped", data)
             return
-        span = Span.of(node, self.text) if node is not None else None
+        if node is not None:
+            span = Span.of(node, self.text)
         self.objects.append(RawObject(data, Source(self.file, line), span))
 
     def list_items(self, node: yaml.Node | None, data: dict, at: yaml.Node) -> None:

@@ -11,6 +11,7 @@ from typing import Sequence, TextIO
 
 from ..diagnostics import ERROR, Problem
 from .documents import Document, parse_documents
+from .fast_documents import fast_documents
 from .files import InputText, read_inputs
 from .flatten import ObjectCollector
 from .raw import RawObject
@@ -44,10 +45,18 @@ def load_paths(paths: Sequence[str], stdin: TextIO | None = None) -> LoadResult:
     return result
 
 
-def load_text(text: str, file: str = "<string>", loader_cls: type = Loader) -> LoadResult:
-    """Load one YAML or JSON text as if it were the file `file` (handy in later stages' tests)."""
+def load_text(text: str, file: str = "<string>", loader_cls: type = Loader,
+              fast: bool = True) -> LoadResult:
+    """Load one YAML or JSON text as if it were the file `file` (handy in later stages' tests).
+    With the default loader and `fast`, yaml-rs reads the files it reads the same way (fast_documents)."""
     result = LoadResult()
     collector = ObjectCollector(file, text)
+    fast = fast_documents(text) if fast and loader_cls is Loader else None
+    if fast is not None:
+        for doc in fast:
+            collector.fast_document(doc.data, doc.span)
+        result.objects, result.problems = collector.objects, collector.problems
+        return result
     for item in parse_documents(text, file, loader_cls):
         if isinstance(item, Document):
             collector.document(item)
