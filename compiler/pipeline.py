@@ -30,7 +30,8 @@ def _mesh_from_configmap(obj: Any) -> tuple[Any, list[Problem]]:
 
 
 def load_mesh(paths: Sequence[str], *, mesh_config: str | None = None, stdin: TextIO | None = None,
-              default_namespace: str = "default", external_name_alias: bool = True) -> LoadedMesh:
+              default_namespace: str = "default", external_name_alias: bool = True,
+              roots_in_creation_order: bool = True) -> LoadedMesh:
     from mesh_compile.index.mesh_config import settings_from
     from mesh_compile.index.mesh_index import MeshIndex
     from mesh_compile.load.loader import load_paths
@@ -60,7 +61,8 @@ def load_mesh(paths: Sequence[str], *, mesh_config: str | None = None, stdin: Te
             return result
     from mesh_compile.index.unsupported import unsupported_features
     result.problems.extend(unsupported_features(result.objects))
-    result.index = MeshIndex(result.objects, settings_from(mesh), external_name_alias=external_name_alias)
+    result.index = MeshIndex(result.objects, settings_from(mesh), external_name_alias=external_name_alias,
+                             roots_in_creation_order=roots_in_creation_order)
     return result
 
 

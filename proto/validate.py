@@ -14,6 +14,13 @@ from .canonical import canonical_json
 from .envoy_run import run_validate
 from .messages import RESOURCE_TYPES, ResourceError, load_resource, resource_name
 
+# The Istio proxy extensions istiod itself puts in every default install's config (telemetry, ALPN,
+# metadata exchange, authn; compiler/build/http_filters.py): expected, so not reported. Any other type
+# that Envoy does not know is reported once per resource and field (MC0102).
+ISTIO_PROXY_TYPES = frozenset("type.googleapis.com/" + name for name in (
+    "stats.PluginConfig", "istio.envoy.config.filter.http.alpn.v2alpha1.FilterConfig",
+    "envoy.tcp.metadataexchange.config.MetadataExchange", "io.istio.network.authn.Config",
+    "io.istio.http.peer_metadata.Config"))
 _KIND_LABEL = {"cluster": "Cluster", "listener": "Listener", "route": "RouteConfiguration",
                "endpoint": "ClusterLoadAssignment"}
 
@@ -52,6 +59,8 @@ def _load_all(kind: str, resources: list[AnyValue], problems: list[Problem]) -> 
                                     field=err.path, code=codes.SCHEMA))
             continue
         for found in parsed.opaque:
+            if found.type_url in ISTIO_PROXY_TYPES:
+                continue
             problems.append(Problem(
                 INFO, f"{found.type_url} is not an Envoy type (an Istio proxy extension); kept as-is",
                 kind=label, name=name, field=found.path, code=codes.OPAQUE_ANY))

@@ -25,7 +25,8 @@ def compile_yaml(text: str, target: str, version: str = "1.30", mesh: dict | Non
         if obj is not None:
             objects.append(obj)
     b = behaviour_for(parse_version(version))
-    index = MeshIndex(objects, settings_from(mesh), external_name_alias=b.external_name_alias)
+    index = MeshIndex(objects, settings_from(mesh), external_name_alias=b.external_name_alias,
+                      roots_in_creation_order=b.vs_roots_in_creation_order)
     proxy = resolve_proxy(target, index, **proxy_kw)
     return compile_proxy(proxy, index, b)
 

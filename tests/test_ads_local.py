@@ -36,10 +36,14 @@ def test_listeners_bound_with_offset(compiled):
     assert any(lis.get("bindToPort") is False for lis in compiled["listeners"])
     out = localise(compiled, LocalOptions(bind_address="127.0.0.5", port_offset=10000))
     for lis in out.resources["listeners"]:
+        if lis["name"] in ("virtualOutbound", "virtualInbound"):   # only work behind iptables: left unbound
+            assert lis["bindToPort"] is False and lis["address"]["socketAddress"]["address"] == "0.0.0.0"
+            continue
         assert "bindToPort" not in lis
         assert lis["address"]["socketAddress"]["address"] == "127.0.0.5"
     assert ("0.0.0.0_80", "127.0.0.5:10080") in out.bound
     assert any(n.startswith("listeners bound") for n in out.notes)
+    assert "left unbound (they only work behind iptables): virtualOutbound, virtualInbound" in out.notes
 
 
 def test_colliding_listeners_stay_unbound():
@@ -70,3 +74,34 @@ def test_non_istio_tls_is_kept():
     cluster = {"name": "c", "transportSocket": tls}
     out = localise({"clusters": [cluster]}, LocalOptions())
     assert out.resources["clusters"][0]["transportSocket"] == tls
+
+
+def test_credential_name_tls_on_gateway_listeners_is_removed():
+    # a gateway credentialName secret comes from istiod over ADS (authentication.go SDSAdsConfig), which the
+    # demo server does not serve: the chain is served plaintext (and reported) instead of warming forever
+    from helpers import compile_yaml
+
+    text = """
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: shop}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 443, name: https, protocol: HTTPS}
+    hosts: [a.example.com]
+    tls: {mode: SIMPLE, credentialName: a-cred}
+  - port: {number: 443, name: https-f, protocol: HTTPS}
+    hosts: [b.example.com]
+    tls: {mode: SIMPLE, serverCertificate: /c.pem, privateKey: /k.pem}
+"""
+    cfg = compile_yaml(text, "deploy/istio-ingressgateway.istio-system")
+    [lis] = [x for x in cfg.listeners if x["name"] == "0.0.0.0_8443"]
+    assert all("transportSocket" in c for c in lis["filterChains"])
+    out = localise({"listeners": [lis]}, LocalOptions())
+    [served] = out.resources["listeners"]
+    assert [c.get("transportSocket") for c in served["filterChains"]] == [None, None]
+    assert [c["filterChainMatch"] for c in served["filterChains"]] == [
+        {"serverNames": ["a.example.com"]}, {"serverNames": ["b.example.com"]}]
+    assert any("plaintext" in n and "0.0.0.0_8443" in n for n in out.notes)
+    assert all("transportSocket" in c for c in lis["filterChains"])      # the compiled listener is untouched

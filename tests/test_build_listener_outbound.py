@@ -4,6 +4,13 @@ import pytest
 
 from helpers import compile_yaml
 
+# listener_builder.go getListeners: every sidecar also gets these (tests/test_build_listener_virtual.py)
+VIRTUAL = {"virtualOutbound", "virtualInbound"}
+
+
+def _outbound(listeners):
+    return [lis for lis in listeners if lis["name"] not in VIRTUAL]
+
 SVCS = """
 apiVersion: v1
 kind: Service
@@ -93,10 +100,10 @@ def test_listener_names_follow_protocol_selection(version):
     # getListenerName is <bind>_<port>. Port names: tcp-db/tcp -> TCP, http -> HTTP, https -> HTTPS (TLS
     # listener protocol), plain -> auto (sniffed), mongo -> Mongo (TCP).
     cfg = compile_yaml(SVCS, TARGET, version)
-    names = {lis["name"] for lis in cfg.listeners}
+    names = {lis["name"] for lis in _outbound(cfg.listeners)}
     assert names == {"0.0.0.0_80", "10.96.0.21_9000", "10.96.0.20_3306", "10.96.0.23_3307",
                      "10.96.0.22_443", "10.96.0.24_27017"}
-    for lis in cfg.listeners:
+    for lis in _outbound(cfg.listeners):
         assert lis["trafficDirection"] == "OUTBOUND" and lis["bindToPort"] is False
 
 
@@ -198,10 +205,13 @@ def test_http_port_listener(version, stat):
     # buildHTTPConnectionManager: sidecars do not use the remote address (features.UseRemoteAddress false)
     assert hcm["useRemoteAddress"] is False and hcm["normalizePath"] is True
     assert hcm["pathWithEscapedSlashesAction"] == "KEEP_UNCHANGED"
-    # no match-all chain: buildListenerFromEntry adds the PassthroughFilterChain default
+    # no match-all chain: buildListenerFromEntry adds the PassthroughFilterChain default; its filters are
+    # buildOutboundCatchAllNetworkFiltersOnly's: the Telemetry stats filter (prometheus, the default install's
+    # provider: model/telemetry.go generateStatsConfig, no options for sidecar outbound), then tcp_proxy
     assert lis["defaultFilterChain"] == {
         "filterChainMatch": {},
-        "filters": [{"name": "envoy.filters.network.tcp_proxy", "typedConfig": {
+        "filters": [{"name": "istio.stats", "typedConfig": {"@type": "type.googleapis.com/stats.PluginConfig"}},
+                    {"name": "envoy.filters.network.tcp_proxy", "typedConfig": {
             "@type": "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy",
             "statPrefix": "PassthroughCluster", "cluster": "PassthroughCluster"}}],
         "name": "PassthroughFilterChain"}
@@ -258,11 +268,17 @@ spec:
     assert tcp_config(chain)["cluster"] == "outbound|443||secure.shop.svc.cluster.local"
 
 
-def test_mongo_port_gets_mongo_proxy_first():
+@pytest.mark.parametrize("version,names", [
+    # 1.30.3 buildCompleteNetworkFilters: the stats filter goes before the whole stack
+    ("1.30", ["istio.stats", "envoy.filters.network.mongo_proxy", "envoy.filters.network.tcp_proxy"]),
+    # 1.17.8 tcp-stats-filter-1.17 EnvoyFilter: INSERT_BEFORE the tcp_proxy filter
+    ("1.17", ["envoy.filters.network.mongo_proxy", "istio.stats", "envoy.filters.network.tcp_proxy"])])
+def test_mongo_port_gets_mongo_proxy_first(version, names):
     # networkfilter.go buildNetworkFiltersStack: PILOT_ENABLE_MONGO_FILTER defaults to true
-    chain = listener(compile_yaml(SVCS, TARGET), "10.96.0.24_27017")["filterChains"][0]
-    assert [f["name"] for f in chain["filters"]] == ["envoy.filters.network.mongo_proxy", "envoy.filters.network.tcp_proxy"]
-    assert chain["filters"][0]["typedConfig"]["statPrefix"] == "outbound|27017||mongo.shop.svc.cluster.local"
+    chain = listener(compile_yaml(SVCS, TARGET, version), "10.96.0.24_27017")["filterChains"][0]
+    assert [f["name"] for f in chain["filters"]] == names
+    mongo = chain["filters"][names.index("envoy.filters.network.mongo_proxy")]
+    assert mongo["typedConfig"]["statPrefix"] == "outbound|27017||mongo.shop.svc.cluster.local"
 
 
 @pytest.mark.parametrize("version,idle", [("1.20", None), ("1.21", "300s")])
@@ -295,7 +311,7 @@ spec:
   clusterIP: 10.96.0.10
   ports: [{name: dns, port: 53, protocol: UDP}]
 """
-    assert compile_yaml(text, TARGET).listeners == []
+    assert _outbound(compile_yaml(text, TARGET).listeners) == []
 
 
 @pytest.mark.parametrize("version", ["1.17", "1.30"])

@@ -67,9 +67,16 @@ def test_a_resource_that_does_not_load_is_reported_and_the_rest_still_checked():
     assert set(codes_of(problems)) == {codes.SCHEMA, codes.DUPLICATE_DOMAIN, codes.MISSING_CLUSTER}
 
 
-def test_istio_117_types_are_info_not_errors():
+def test_istio_117_metadata_exchange_is_a_known_istio_type_and_not_reported():
     clusters, listeners, routes, endpoints = mesh()
     clusters[0] = eds_cluster_117()
+    assert validate_resources(clusters, listeners, routes, endpoints) == []
+
+
+def test_other_non_envoy_types_are_info_not_errors():
+    clusters, listeners, routes, endpoints = mesh()
+    clusters[0] = eds_cluster_117()
+    clusters[0]["filters"][0]["typedConfig"]["@type"] = "type.googleapis.com/example.custom.Filter"
     [problem] = validate_resources(clusters, listeners, routes, endpoints)
     assert (problem.level, problem.code, problem.field) == (INFO, codes.OPAQUE_ANY, "filters[0].typedConfig")
 

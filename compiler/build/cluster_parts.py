@@ -7,7 +7,7 @@ from mesh_compile.build.endpoints import lb_endpoint, subset_matches
 from mesh_compile.index import protocol as P
 from mesh_compile.index.mesh_index import DestinationRuleView, MeshIndex
 from mesh_compile.index.proxy import Proxy
-from mesh_compile.index.services import Service, ServicePort
+from mesh_compile.index.services import EXTERNAL, PASSTHROUGH, Service, ServicePort
 from mesh_compile.versions import Behaviour
 
 HTTP_OPTIONS_TYPE = "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
@@ -92,8 +92,9 @@ def _target(sport: ServicePort) -> int:
 
 
 def upstream_protocol_options(svc: Service, sport: ServicePort, policy: Any, proxy: Proxy, index: MeshIndex,
-                              inbound: bool = False) -> dict:
-    """typedExtensionProtocolOptions[HttpProtocolOptions], only when something needs it (facts 5.5)."""
+                              inbound: bool = False, upstream: dict | None = None) -> dict:
+    """typedExtensionProtocolOptions[HttpProtocolOptions], only when something needs it (facts 5.5).
+    `upstream`: upstreamHttpProtocolOptions (auto SNI / SAN validation of SIMPLE and MUTUAL TLS, tls.py)."""
     pool = policy.connectionPool
     http = getattr(pool, "http", None) if pool is not None else None
     from mesh_compile.build.traffic_policy import http_protocol_options
@@ -101,6 +102,8 @@ def upstream_protocol_options(svc: Service, sport: ServicePort, policy: Any, pro
     out: dict[str, Any] = {}
     if common:
         out["commonHttpProtocolOptions"] = common
+    if upstream:
+        out["upstreamHttpProtocolOptions"] = upstream
     if getattr(http, "useClientProtocol", None) or (P.is_sniffed(sport.protocol) and not proxy.is_gateway):
         out["useDownstreamProtocolConfig"] = {"httpProtocolOptions": {}, "http2ProtocolOptions": {}}
     elif P.is_http2(sport.protocol) or (not inbound and _h2_upgrade(http, sport, index)):
@@ -125,3 +128,15 @@ def _h2_upgrade(http: Any, sport: ServicePort, index: MeshIndex) -> bool:
     if override == "DO_NOT_UPGRADE":
         return False
     return P.is_http(sport.protocol) and index.mesh.h2_upgrade_policy == "UPGRADE"
+
+
+def original_dst_lb_config(svc: Service, sport: ServicePort, b: Behaviour) -> dict | None:
+    """originalDstLbConfig.upstreamPortOverride for a ServiceEntry with resolution NONE whose port has a
+    targetPort (serviceentry/conversion.go PassthroughTargetPorts -> cluster_builder.go buildCluster,
+    ORIGINAL_DST case; 1.22+, behind ENABLE_RESOLUTION_NONE_TARGET_PORT=true until 1.24, always since 1.25).
+    Kubernetes headless services never set these overrides."""
+    if not b.passthrough_target_port or svc.registry != EXTERNAL or svc.resolution != PASSTHROUGH:
+        return None
+    if not isinstance(sport.target_port, int) or not sport.target_port:
+        return None
+    return {"upstreamPortOverride": sport.target_port}

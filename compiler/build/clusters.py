@@ -8,7 +8,7 @@ from mesh_compile.build import tls as T
 from mesh_compile.build import traffic_policy as TP
 from mesh_compile.build.inbound import build_inbound_clusters
 from mesh_compile.build.cluster_parts import (dns_fields, eds_config, load_assignment, mx_filter,
-                                              service_metadata, upstream_protocol_options)
+                                              original_dst_lb_config, service_metadata, upstream_protocol_options)
 from mesh_compile.build.names import BLACKHOLE, INBOUND_PASSTHROUGH, OUTBOUND, PASSTHROUGH, sni_key, subset_key
 from mesh_compile.index import protocol as P
 from mesh_compile.index.mesh_index import DestinationRuleView, MeshIndex
@@ -33,7 +33,10 @@ def build_clusters(proxy: Proxy, index: MeshIndex, scope: Scope, b: Behaviour) -
                 continue
             out.extend(service_port_clusters(svc, sport, drs, proxy, index, b))
     out.append(blackhole_cluster(index, b))
-    if not proxy.is_gateway:
+    if proxy.is_gateway:
+        from mesh_compile.build.sni_dnat import sni_dnat_clusters   # (imports this module)
+        out.extend(sni_dnat_clusters(proxy, index, scope, b))
+    else:
         out.append(passthrough_cluster(index, b))
         out.extend(build_inbound_clusters(proxy, index, b))
         out.extend(inbound_passthrough_clusters(index, b))
@@ -78,10 +81,15 @@ def build_cluster(svc: Service, sport: ServicePort, subset: Any, dr: Destination
                   index: MeshIndex, b: Behaviour) -> dict | None:
     subset_name = subset.name if subset is not None else ""
     name = subset_key(OUTBOUND, subset_name, svc.hostname, sport.port)
-    policy = TP.merged_policy(dr.spec if dr else None, subset, sport.port)
+    policy = TP.merged_policy(dr.spec if dr else None, subset, sport.port, b.retry_budget_subset_merge)
     ctype = _cluster_type(svc, proxy, policy.loadBalancer)
     cluster: dict[str, Any] = {}
-    tls_matches, tls_socket = _tls(svc, sport, subset_name, policy, ctype, index, proxy, b)
+    selector = dr is not None and dr.spec.workloadSelector is not None
+    tls_matches, tls_socket = _tls(svc, sport, subset_name, policy, ctype, index, proxy, b, selector)
+    auto_sni = T.auto_sni_options(policy.tls) if tls_socket is not None and b.upstream_auto_sni else None
+    if policy.proxyProtocol is not None and b.dr_proxy_protocol:
+        tls_matches, tls_socket = T.with_proxy_protocol(policy.proxyProtocol, tls_matches, tls_socket,
+                                                        b.proxy_protocol_wraps_raw_buffer)
     if tls_matches:
         cluster["transportSocketMatches"] = tls_matches
     cluster["name"] = name
@@ -94,6 +102,9 @@ def build_cluster(svc: Service, sport: ServicePort, subset: Any, dr: Destination
     lb = TP.lb_fields(policy.loadBalancer, b.lb_warmup_config)
     if ctype == "ORIGINAL_DST":
         lb = {"lbPolicy": "CLUSTER_PROVIDED"}
+        port_override = original_dst_lb_config(svc, sport, b)
+        if port_override is not None:
+            lb["originalDstLbConfig"] = port_override
     if "lbPolicy" in lb:
         cluster["lbPolicy"] = lb.pop("lbPolicy")
     if ctype in ("STRICT_DNS", "LOGICAL_DNS"):
@@ -101,8 +112,9 @@ def build_cluster(svc: Service, sport: ServicePort, subset: Any, dr: Destination
         if assignment is None:
             return None  # DNS clusters without endpoints are not emitted (facts 5.3)
         cluster["loadAssignment"] = assignment
-    cluster["circuitBreakers"] = TP.circuit_breakers(policy.connectionPool, not b.no_track_remaining)
-    protocol_options = upstream_protocol_options(svc, sport, policy, proxy, index)
+    cluster["circuitBreakers"] = TP.circuit_breakers(policy.connectionPool, not b.no_track_remaining,
+                                                     TP.retry_budget(policy.retryBudget, b))
+    protocol_options = upstream_protocol_options(svc, sport, policy, proxy, index, upstream=auto_sni)
     if protocol_options:
         cluster["typedExtensionProtocolOptions"] = {
             "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": protocol_options}
@@ -150,8 +162,8 @@ def _common_lb_config(policy: TP.Policy, b: Behaviour, index: MeshIndex) -> dict
 
 
 def _tls(svc: Service, sport: ServicePort, subset: str, policy: TP.Policy, ctype: str, index: MeshIndex,
-         proxy: Proxy, b: Behaviour) -> tuple[list[dict] | None, dict | None]:
-    """(transportSocketMatches, transportSocket) per facts 5.7."""
+         proxy: Proxy, b: Behaviour, dr_selector: bool = False) -> tuple[list[dict] | None, dict | None]:
+    """(transportSocketMatches, transportSocket) per facts 5.7. `dr_selector`: the DR has a workloadSelector."""
     http2 = P.is_http2(sport.protocol)
     sni = sni_key(OUTBOUND, subset, svc.hostname, sport.port)
     tls = policy.tls
@@ -162,8 +174,13 @@ def _tls(svc: Service, sport: ServicePort, subset: str, policy: TP.Policy, ctype
             ctx = T.istio_mutual_context(tls.sni or sni, list(tls.subjectAltNames) or _sans(svc, sport, index),
                                          http2)
             return None, {"name": T.TLS_SOCKET, "typedConfig": ctx}
-        if getattr(tls, "credentialName", None) and not proxy.is_gateway:
-            return None, None  # sidecars drop credentialName TLS
+        if tls.credentialName:
+            # buildUpstreamClusterTLSContext: a sidecar honours credentialName only from a DR with a
+            # workloadSelector, and otherwise drops SIMPLE/MUTUAL TLS altogether
+            if not proxy.is_gateway and not dr_selector:
+                return None, None
+            ctx = T.credential_context(tls, http2, b, list(svc.subject_alt_names))
+            return None, {"name": T.TLS_SOCKET, "typedConfig": ctx}
         ctx = T.simple_context(tls, http2, b, list(svc.subject_alt_names))
         return None, {"name": T.TLS_SOCKET, "typedConfig": ctx}
     if not index.mesh.enable_auto_mtls or svc.mesh_external:

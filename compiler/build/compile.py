@@ -8,6 +8,7 @@ from mesh_compile.build.bootstrap_static import static_clusters, static_listener
 from mesh_compile.build.clusters import build_clusters
 from mesh_compile.build.endpoints import build_assignments
 from mesh_compile.build.listeners import build_listeners
+from mesh_compile.build.sni_dnat import sni_dnat_assignments
 from mesh_compile.index.mesh_index import MeshIndex
 from mesh_compile.index.proxy import Proxy
 from mesh_compile.index.sidecar_scope import scope_for
@@ -43,7 +44,7 @@ def compile_proxy(proxy: Proxy, index: MeshIndex, b: Behaviour) -> ProxyConfig:
         clusters=clusters,
         listeners=build_listeners(proxy, index, b, names),
         routes=routes,
-        endpoints=build_assignments(clusters, index, proxy),
+        endpoints=build_assignments(clusters, index, proxy) + sni_dnat_assignments(clusters, index, proxy),
         static_clusters=static_clusters(b),
         static_listeners=static_listeners(),
         static_routes=static_routes(),

@@ -22,10 +22,21 @@ def workload_metadata(ep: Endpoint, workload: str) -> str:
     return f"{workload};{ep.namespace};{service};{revision};Kubernetes"
 
 
+UNIX_PREFIX = "unix://"
+
+
+def endpoint_address(address: str, port: int) -> dict:
+    """An Envoy Address: a socket address, or for port 0 (a unix:// endpoint, whose port the
+    ServiceEntry conversion sets to 0) a pipe (1.30.3 and 1.17.8 networking/util/util.go BuildAddress)."""
+    if port == 0:
+        return {"pipe": {"path": address.removeprefix(UNIX_PREFIX)}}
+    return {"socketAddress": {"address": address, "portValue": port}}
+
+
 def lb_endpoint(address: str, port: int, meta: dict | None, healthy: bool = True) -> dict:
     """An LbEndpoint. Registry endpoints carry HEALTHY; the inline endpoints of DNS clusters carry no
     health status (UNKNOWN, the proto default)."""
-    out: dict[str, Any] = {"endpoint": {"address": {"socketAddress": {"address": address, "portValue": port}}}}
+    out: dict[str, Any] = {"endpoint": {"address": endpoint_address(address, port)}}
     if healthy:
         out["healthStatus"] = "HEALTHY"
     if meta:
@@ -96,7 +107,12 @@ def _se_endpoints(svc: Any, sport: Any) -> list[Endpoint]:
     out = []
     for ep in svc.se_endpoints:
         port = (getattr(ep, "ports", None) or {}).get(sport.name) or (sport.target_port if isinstance(sport.target_port, int) else None) or sport.port
-        out.append(Endpoint(address=ep.address, port=port, labels=dict(getattr(ep, "labels", None) or {}),
+        address = ep.address
+        if address and address.startswith(UNIX_PREFIX):
+            # a unix domain socket has no port: the ServiceEntry conversion strips the prefix and uses 0
+            # (1.30.3 serviceregistry/serviceentry/conversion.go convertWorkloadInstanceToServiceInstance)
+            address, port = address.removeprefix(UNIX_PREFIX), 0
+        out.append(Endpoint(address=address, port=port, labels=dict(getattr(ep, "labels", None) or {}),
                             service_account=getattr(ep, "serviceAccount", None), tls_mode="disabled",
                             namespace=svc.namespace))
     return out

@@ -3,20 +3,23 @@ buildGatewayTCPBasedFilterChains, createGateway{HTTP,TCP}FilterChainOpts; listen
 model/gateway.go MergeGateways; 1.17.8 v1alpha3/ and 1.30.3 core/).
 
 * plaintext HTTP servers on a port share one chain naming `http.<port>[.<bind>]`;
-* HTTPS servers that terminate TLS (credentialName) get a chain each: SNI match on the server hosts, the
-  TLS context, and RDS `https.<port>.<portName>.<gateway>.<namespace>`;
-* TCP servers get the tcp_proxy of the first matching VirtualService tcp route; TLS PASSTHROUGH servers a
-  chain per matching VirtualService tls match (SNI). AUTO_PASSTHROUGH chains (one per service port and
-  subset, SNI `outbound_.P_.subset_.host`) are built by `auto_passthrough_chains` but not emitted until the
-  SNI-DNAT clusters they name exist.
+* HTTPS servers that terminate TLS (SIMPLE/MUTUAL/OPTIONAL_MUTUAL/ISTIO_MUTUAL, see listener_tls.py) get a
+  chain each: SNI match on the server hosts, the TLS context, and RDS
+  `https.<port>.<portName>.<gateway>.<namespace>`;
+* TCP servers get the tcp_proxy of the first matching VirtualService tcp route (behind the TLS context when
+  a TLS server terminates, and the metadata-exchange filter for ISTIO_MUTUAL); TLS PASSTHROUGH servers a
+  chain per matching VirtualService tls match (SNI); AUTO_PASSTHROUGH servers a chain per service port and
+  subset (SNI `outbound_.P_.subset_.host`) to the SNI-DNAT clusters of that name (sni_dnat.py).
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from mesh_compile.build import listener_parts as LP
 from mesh_compile.build import listener_tls as LT
 from mesh_compile.build import tcp_routes as TR
+from mesh_compile.build.cluster_parts import mx_filter
 from mesh_compile.build.gateway_servers import GatewayServer, servers_for
 from mesh_compile.build.names import OUTBOUND, sni_key
 from mesh_compile.index.hosts import host_matches, hosts_intersect, resolve_gateway_name
@@ -39,18 +42,19 @@ def sni_hosts(gs: GatewayServer) -> list[str]:
 
 
 def is_built(gs: GatewayServer) -> bool:
-    """Servers whose chains this module emits (the rest stay reported by index/unsupported.py)."""
+    """Servers whose chains this module emits: every protocol/TLS mode pairing istiod builds a chain for."""
     if gs.is_http():
         return True
-    if gs.protocol == "HTTPS" and _mode(gs) not in PASSTHROUGH_MODES:
+    if gs.protocol in ("HTTPS", "TLS") and _mode(gs) not in PASSTHROUGH_MODES:
         return LT.supported(gs.server.tls)
     if gs.protocol in ("TCP", "MONGO", "REDIS", "MYSQL") and gs.server.tls is None:
         return True
-    if gs.protocol == "TLS" and _mode(gs) not in PASSTHROUGH_MODES:
-        return LT.supported(gs.server.tls)
-    # AUTO_PASSTHROUGH chains route to the SNI-DNAT clusters `outbound_.P_.subset_.host`, which the cluster
-    # build does not make yet: until it does, such servers stay out (and reported)
-    return gs.protocol in ("TLS", "HTTPS") and _mode(gs) == "PASSTHROUGH"
+    return gs.protocol in ("TLS", "HTTPS") and _mode(gs) in PASSTHROUGH_MODES
+
+
+def has_auto_passthrough(proxy: Proxy, index: MeshIndex) -> bool:
+    """MergedGateway.ContainsAutoPassthroughGateways: the gateway then gets SNI-DNAT clusters."""
+    return any(_mode(gs) == "AUTO_PASSTHROUGH" for gs in servers_for(proxy, index))
 
 
 def _server_vss(gs: GatewayServer, index: MeshIndex, proxy: Proxy) -> list[VirtualServiceView]:
@@ -138,7 +142,7 @@ def _server_chains(gs: GatewayServer, index: MeshIndex, proxy: Proxy, b: Behavio
                    known_sni: dict[str, str]) -> list[LP.ChainOpts]:
     mode = _mode(gs)
     if gs.protocol == "HTTPS" and mode not in PASSTHROUGH_MODES:
-        return [LP.ChainOpts(sni_hosts=sni_hosts(gs), tls_context=LT.downstream_context(gs.server.tls),
+        return [LP.ChainOpts(sni_hosts=sni_hosts(gs), tls_context=LT.downstream_context(gs.server.tls, b),
                              rds=gs.route_name(), stat_prefix=gs.server.name or None, gateway=True)]
     if mode == "AUTO_PASSTHROUGH":
         return auto_passthrough_chains(gs, index, proxy, b)
@@ -149,7 +153,10 @@ def _server_chains(gs: GatewayServer, index: MeshIndex, proxy: Proxy, b: Behavio
         return []     # "listener missed network filter"
     if gs.server.tls is None:
         return [LP.ChainOpts(network_filters=filters)]
-    return [LP.ChainOpts(sni_hosts=sni_hosts(gs), tls_context=LT.downstream_context(gs.server.tls),
+    if mode == "ISTIO_MUTUAL":
+        # buildGatewayNetworkFiltersFromTCPRoutes includeMx: metadata exchange goes first
+        filters = [mx_filter(b)] + filters
+    return [LP.ChainOpts(sni_hosts=sni_hosts(gs), tls_context=LT.downstream_context(gs.server.tls, b, True),
                          network_filters=filters)]
 
 
@@ -176,8 +183,24 @@ def _group(proxy: Proxy, index: MeshIndex) -> dict[tuple[str, int], list[Gateway
     return out
 
 
+# 1.17.8 pilot/pkg/xds/filters/filters.go IstioNetworkAuthenticationFilter (protoconv.TypedStruct: no value)
+ISTIO_AUTHN = {"name": "istio_authn", "typedConfig": {"@type": "type.googleapis.com/udpa.type.v1.TypedStruct",
+                                                      "typeUrl": "type.googleapis.com/io.istio.network.authn.Config"}}
+
+
+def _with_istio_authn(c: LP.ChainOpts) -> LP.ChainOpts:
+    """1.17-1.19 gateway chains get istio_authn (proxy >= 1.17): MutableListener.build puts it before the
+    connection manager of an HTTP chain and before the last (terminating) network filter of a TCP chain."""
+    filters = c.network_filters
+    if c.rds is not None or not filters:
+        return replace(c, network_filters=[*filters, ISTIO_AUTHN])
+    return replace(c, network_filters=[*filters[:-1], ISTIO_AUTHN, filters[-1]])
+
+
 def _listener(bind: str, port: int, chains: list[LP.ChainOpts], b: Behaviour) -> dict:
     name = f"{bind}_{port}"
+    if not b.no_gateway_istio_authn:
+        chains = [_with_istio_authn(c) for c in chains]
     out: dict[str, Any] = {"name": name, "address": LP.address(bind, port),
                            "filterChains": [LP.filter_chain(c, name, b, with_match=True) for c in chains]}
     if LP.needs_tls_inspector(chains):

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mesh_compile.build.cluster_parts import eds_config
+from mesh_compile.build import http_filters as HF
 from mesh_compile.versions import Behaviour
 
 HCM = "envoy.filters.network.http_connection_manager"
@@ -84,12 +85,17 @@ def stat_prefix(name: str, b: Behaviour) -> str:
     return name + (";" if b.hcm_stat_prefix_delimiter else "")
 
 
-def http_connection_manager(stat: str, route_name: str, gateway: bool = False) -> dict:
+def http_connection_manager(stat: str, route_name: str, gateway: bool = False,
+                            tel: HF.Telemetry | None = None, listener_class: str | None = None) -> dict:
     """buildHTTPConnectionManager, the fields that do not depend on telemetry or proxy metadata (same in
     1.17.8 and 1.30.3): default mesh pathNormalization BASE -> normalizePath, KEEP_UNCHANGED escaped
     slashes, websocket upgrades, no stream idle timeout; codecType AUTO is the enum default. Gateways
     (buildGatewayConnectionManager) use the remote address, an empty HTTP/1 options block and the default
-    SANITIZE_SET client-cert handling. Keys in HttpConnectionManager declaration order."""
+    SANITIZE_SET client-cert handling. Keys in HttpConnectionManager declaration order.
+
+    With `tel` (http_filters.telemetry_for) the telemetry and Istio filters of `listener_class` (default: GATEWAY
+    or SIDECAR_OUTBOUND after `gateway`) are added; without it, build_listeners adds them to outbound and
+    gateway listeners afterwards (listener_telemetry.py)."""
     typed: dict[str, Any] = {
         "@type": HCM_TYPE,
         "statPrefix": stat,
@@ -106,6 +112,8 @@ def http_connection_manager(stat: str, route_name: str, gateway: bool = False) -
     typed["upgradeConfigs"] = [{"upgradeType": "websocket"}]
     typed["normalizePath"] = True
     typed["pathWithEscapedSlashesAction"] = "KEEP_UNCHANGED"
+    if tel is not None:
+        typed = HF.decorate_hcm(typed, tel, listener_class or (HF.GATEWAY if gateway else HF.SIDECAR_OUTBOUND))
     return {"name": HCM, "typedConfig": typed}
 
 

@@ -1,25 +1,40 @@
-"""Downstream TLS for gateway servers that terminate TLS with a credentialName (listener.go
-BuildListenerTLSContext, security/model/authentication.go ApplyCredentialSDSToServerCommonTLSContext and
-ConstructSdsSecretConfigForCredential; identical for these inputs in 1.17.8 and 1.30.3).
+"""Downstream TLS for gateway servers that terminate TLS (listener.go BuildListenerTLSContext,
+security/model/authentication.go ApplyToCommonTLSContext, ApplyCredentialSDSToServerCommonTLSContext and
+ConstructSdsSecretConfigForCredential, pkg/model/authentication.go ConstructSdsSecretConfig, pkg/security
+SdsCertificateConfig; 1.17.8 v1alpha3/ and 1.30.3 core/).
 
-Other certificate sources (serverCertificate files, tlsCertificates, credentialNames, ISTIO_MUTUAL with the
-proxy's own identity) are not built yet: `supported()` says so, and those servers keep their warning.
+Where the certificate comes from, in istiod's order:
+
+* ISTIO_MUTUAL: the proxy's own identity from istio-agent's SDS (`default`, CA `ROOTCA`, cluster sds-grpc);
+* credentialName / credentialNames (1.27+): Kubernetes secrets that istiod serves over ADS
+  (`kubernetes://<name>`, CA `<name>-cacert` or caCertCredentialName in 1.28+);
+* otherwise files on the gateway pod, which istio-agent serves over SDS by resource name
+  `file-cert:<cert>~<key>` (one per tlsCertificates entry in 1.27+) and `file-root:<ca>`.
 """
 from __future__ import annotations
 
 from typing import Any
 
 from mesh_compile.build import listener_parts as LP
+from mesh_compile.build.tls import SDS_CONFIG
+from mesh_compile.versions import Behaviour
 
-TERMINATING_MODES = ("SIMPLE", "MUTUAL", "OPTIONAL_MUTUAL")
+TERMINATING_MODES = ("SIMPLE", "MUTUAL", "OPTIONAL_MUTUAL", "ISTIO_MUTUAL")
 SDS_CA_SUFFIX = "-cacert"
 # SDSAdsConfig: credentialName secrets come from istiod over ADS; no initialFetchTimeout on purpose
 SDS_ADS = {"ads": {}, "resourceApiVersion": "V3"}
+# constructSdsSecretConfig for names other than default/ROOTCA: sds-grpc without initialFetchTimeout
+SDS_FILES = {key: value for key, value in SDS_CONFIG.items() if key != "initialFetchTimeout"}
+DEFAULT_SECRET = "default"        # SDSDefaultResourceName
+ROOT_SECRET = "ROOTCA"            # SDSRootResourceName
+BUILTIN_GATEWAY_SECRET = "builtin://"   # credentials.BuiltinGatewaySecretTypeURI
+# util.ALPNDownstreamWithMxc: a TCP/TLS server terminating ISTIO_MUTUAL also offers peer exchange
+ALPN_DOWNSTREAM_WITH_MXC = ["istio-peer-exchange", "h2", "http/1.1"]
 
 
 def supported(tls: Any) -> bool:
-    return (tls is not None and (tls.mode or "SIMPLE") in TERMINATING_MODES and bool(tls.credentialName)
-            and not tls.credentialNames and not tls.tlsCertificates)
+    """Every terminating mode is built (passthrough modes have no downstream TLS context)."""
+    return tls is not None and (tls.mode or "SIMPLE") in TERMINATING_MODES
 
 
 def resource_name(name: str) -> str:
@@ -30,7 +45,17 @@ def resource_name(name: str) -> str:
 
 
 def sds_secret(name: str) -> dict:
+    """ConstructSdsSecretConfigForCredential (no credential socket, no sds:// provider)."""
+    if name == BUILTIN_GATEWAY_SECRET:
+        return agent_secret(DEFAULT_SECRET)
+    if name == BUILTIN_GATEWAY_SECRET + SDS_CA_SUFFIX:
+        return agent_secret(ROOT_SECRET)
     return {"name": resource_name(name), "sdsConfig": SDS_ADS}
+
+
+def agent_secret(name: str) -> dict:
+    """pkg/model ConstructSdsSecretConfig: default/ROOTCA carry initialFetchTimeout 0s, file secrets do not."""
+    return {"name": name, "sdsConfig": SDS_CONFIG if name in (DEFAULT_SECRET, ROOT_SECRET) else SDS_FILES}
 
 
 def _tls_protocol(value: Any) -> str:
@@ -50,26 +75,84 @@ def _tls_params(tls: Any) -> dict | None:
     return out or None
 
 
-def downstream_context(tls: Any) -> dict:
-    """A DownstreamTlsContext for an HTTPS server with credentialName (ALPN h2, http/1.1)."""
-    mode = tls.mode or "SIMPLE"
-    common: dict[str, Any] = {}
-    params = _tls_params(tls)
-    if params:
-        common["tlsParams"] = params
-    common["tlsCertificateSdsSecretConfigs"] = [sds_secret(tls.credentialName)]
-    if mode in ("MUTUAL", "OPTIONAL_MUTUAL"):
-        ca = tls.caCertCredentialName or tls.credentialName + SDS_CA_SUFFIX
+def _applies_tls_params(mode: str, b: Behaviour) -> bool:
+    """1.17 set tlsParams for any mode; 1.18+ only isSimpleOrMutual (OPTIONAL_MUTUAL counts from 1.19)."""
+    if not b.server_tls_params_simple_or_mutual:
+        return True
+    return mode in ("SIMPLE", "MUTUAL") or (mode == "OPTIONAL_MUTUAL" and b.server_optional_mutual)
+
+
+def _sans(names: list[str]) -> list[dict]:
+    return [{"exact": s} for s in names]
+
+
+def _credential_names(tls: Any, b: Behaviour) -> list[str]:
+    if b.server_credential_names and tls.credentialNames:
+        return list(tls.credentialNames)
+    return [tls.credentialName] if tls.credentialName else []
+
+
+def _credential_common(tls: Any, mode: str, names: list[str], b: Behaviour) -> dict:
+    """ApplyCredentialSDSToServerCommonTLSContext: certificates and CA from Kubernetes secrets over ADS."""
+    common: dict[str, Any] = {"tlsCertificateSdsSecretConfigs": [sds_secret(n) for n in names]}
+    ca = names[0] + SDS_CA_SUFFIX          # several credentialNames share the first one's CA
+    if b.server_ca_cert_credential_name and tls.caCertCredentialName:
+        ca = tls.caCertCredentialName
+    if mode == "MUTUAL" or (mode == "OPTIONAL_MUTUAL" and b.server_optional_mutual):
         default: dict[str, Any] = {}
         if tls.verifyCertificateSpki:
             default["verifyCertificateSpki"] = list(tls.verifyCertificateSpki)
         if tls.verifyCertificateHash:
             default["verifyCertificateHash"] = list(tls.verifyCertificateHash)
         if tls.subjectAltNames:
-            default["matchSubjectAltNames"] = [{"exact": s} for s in tls.subjectAltNames]
+            default["matchSubjectAltNames"] = _sans(tls.subjectAltNames)
         common["combinedValidationContext"] = {"defaultValidationContext": default,
                                                "validationContextSdsSecretConfig": sds_secret(ca)}
     elif tls.subjectAltNames:
-        common["validationContext"] = {"matchSubjectAltNames": [{"exact": s} for s in tls.subjectAltNames]}
-    common["alpnProtocols"] = list(LP.ALPN_HTTP)
-    return {"@type": LP.DOWNSTREAM_TLS, "commonTlsContext": common, "requireClientCertificate": mode == "MUTUAL"}
+        common["validationContext"] = {"matchSubjectAltNames": _sans(tls.subjectAltNames)}
+    return common
+
+
+def _file_cert(cert: str | None, key: str | None) -> str:
+    """SdsCertificateConfig.GetResourceName, falling back to the proxy's own `default`."""
+    return f"file-cert:{cert}~{key}" if cert and key else DEFAULT_SECRET
+
+
+def _agent_common(tls: Any, mode: str, validate: bool, b: Behaviour) -> dict:
+    """ApplyToCommonTLSContext: ISTIO_MUTUAL (the proxy's identity; a gateway pod has no cert-file
+    metadata) or certificate files, both through istio-agent's SDS."""
+    files = mode != "ISTIO_MUTUAL"
+    ca = (tls.caCertificates or "") if files else ""
+    if files and b.server_credential_names and tls.tlsCertificates:
+        names = [_file_cert(c.serverCertificate, c.privateKey) for c in tls.tlsCertificates]
+    else:
+        names = [_file_cert(tls.serverCertificate, tls.privateKey) if files else DEFAULT_SECRET]
+    common: dict[str, Any] = {"tlsCertificateSdsSecretConfigs": [agent_secret(n) for n in names]}
+    if validate:
+        default: dict[str, Any] = {}
+        if tls.subjectAltNames:
+            default["matchSubjectAltNames"] = _sans(tls.subjectAltNames)
+        if b.server_ca_crl and tls.caCrl:
+            default["crl"] = {"filename": tls.caCrl}
+        common["combinedValidationContext"] = {
+            "defaultValidationContext": default,
+            "validationContextSdsSecretConfig": agent_secret(f"file-root:{ca}" if ca else ROOT_SECRET)}
+    return common
+
+
+def downstream_context(tls: Any, b: Behaviour, tcp_terminating: bool = False) -> dict:
+    """BuildListenerTLSContext for a gateway server; `tcp_terminating`: a TCP/TLS (not HTTPS) server."""
+    mode = tls.mode or "SIMPLE"
+    require = mode in ("MUTUAL", "ISTIO_MUTUAL")
+    validate = require or (mode == "OPTIONAL_MUTUAL" and b.server_optional_mutual)
+    names = _credential_names(tls, b)
+    if mode != "ISTIO_MUTUAL" and names:
+        common = _credential_common(tls, mode, names, b)
+    else:
+        common = _agent_common(tls, mode, validate, b)
+    params = _tls_params(tls) if _applies_tls_params(mode, b) else None
+    if params:
+        common = {"tlsParams": params, **common}
+    alpn = ALPN_DOWNSTREAM_WITH_MXC if tcp_terminating and mode == "ISTIO_MUTUAL" else LP.ALPN_HTTP
+    common["alpnProtocols"] = list(alpn)
+    return {"@type": LP.DOWNSTREAM_TLS, "commonTlsContext": common, "requireClientCertificate": require}

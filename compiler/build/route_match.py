@@ -62,6 +62,9 @@ def translate_match(match: Any | None, b: Behaviour) -> dict:
     params = [_query_param(name, m, b) for name, m in (match.queryParams or {}).items()]
     if params:
         out["queryParameters"] = params
+    claims = _claim_matchers(match, b)
+    if claims:
+        out["dynamicMetadata"] = claims
     return out
 
 
@@ -69,13 +72,11 @@ def _headers(match: Any, b: Behaviour) -> list[dict]:
     # istiod keeps header names as written (TranslateRouteMatch never lowercases them)
     matchers = []
     for name, m in (match.headers or {}).items():
-        if is_jwt_claim(name):
-            continue  # dynamic metadata matchers: not translated, reported by index/unsupported.py
-        matchers.append(header_matcher(name, m, invert=False, b=b))
+        if jwt_claim_path(name, b) is None:
+            matchers.append(header_matcher(name, m, invert=False, b=b))
     for name, m in (match.withoutHeaders or {}).items():
-        if is_jwt_claim(name):
-            continue
-        matchers.append(header_matcher(name, m, invert=True, b=b))
+        if jwt_claim_path(name, b) is None:
+            matchers.append(header_matcher(name, m, invert=True, b=b))
     matchers.sort(key=lambda h: h["name"])
     for pseudo, attr in ((":method", "method"), (":authority", "authority"), (":scheme", "scheme")):
         value = getattr(match, attr, None)
@@ -84,9 +85,52 @@ def _headers(match: Any, b: Behaviour) -> list[dict]:
     return matchers
 
 
-def is_jwt_claim(name: str) -> bool:
-    """translateMetadataMatch: `@request.auth.claims.*` (or `[...]`) headers route on JWT claims."""
-    return name.lower().startswith("@request.auth.claims")
+JWT_CLAIM_HEADER = "@request.auth.claims"
+
+
+def jwt_claim_path(name: str, b: Behaviour) -> list[str] | None:
+    """The claim names of a `@request.auth.claims...` header (prefix compared case-insensitively), or None
+    for an ordinary header. 1.19+ pkg/jwt/routing.go ToRoutingClaim: `.a.b` or `[a][b]`; 1.17.8/1.18.7
+    route.go translateMetadataMatch: the prefix `@request.auth.claims.`, the rest split on `.`."""
+    if not name.lower().startswith(JWT_CLAIM_HEADER):
+        return None
+    rest = name[len(JWT_CLAIM_HEADER):]
+    if not b.jwt_claim_brackets:
+        return rest[1:].split(".") if rest.startswith(".") else None
+    if rest.startswith(".") and len(rest) > 1:
+        return rest[1:].split(".")
+    if rest.startswith("[") and rest.endswith("]") and len(rest) > 2:
+        return rest[1:-1].split("][")
+    return None
+
+
+def _claim_matchers(match: Any, b: Behaviour) -> list[dict]:
+    """RouteMatch.dynamicMetadata: one matcher per JWT claim header (headers, then withoutHeaders with
+    invert). istiod ranges over the header maps unsorted; we sort by header name to stay deterministic."""
+    out = []
+    for headers, invert in ((match.headers, False), (match.withoutHeaders, True)):
+        for name in sorted(headers or {}):
+            path = jwt_claim_path(name, b)
+            if path is not None:
+                out.append(claim_metadata_matcher(path, string_match(headers[name]) or {}, invert, b))
+    return out
+
+
+def claim_metadata_matcher(claims: list[str], value: dict, invert: bool, b: Behaviour) -> dict:
+    """authz/model/util.go MetadataMatcherForJWTClaims -> authz/matcher/metadata.go MetadataListMatcher.
+    1.21+ (the proxy supports the extended JWT filter): filter envoy.filters.http.jwt_authn, path
+    payload.<claims>, value orMatch[listMatch oneOf the string, the string itself]; 1.17-1.20: filter
+    istio_authn, path request.auth.claims.<claims>, value listMatch oneOf the string."""
+    one_of = {"listMatch": {"oneOf": {"stringMatch": value}}}
+    if b.jwt_claims_extended_jwt:
+        filter_name, root = "envoy.filters.http.jwt_authn", "payload"
+        matched = {"orMatch": {"valueMatchers": [one_of, {"stringMatch": value}]}}
+    else:
+        filter_name, root, matched = "istio_authn", "request.auth.claims", one_of
+    out: dict[str, Any] = {"filter": filter_name, "path": [{"key": k} for k in [root, *claims]], "value": matched}
+    if invert:
+        out["invert"] = True
+    return out
 
 
 def _query_param(name: str, m: Any, b: Behaviour) -> dict:

@@ -101,19 +101,55 @@ def _duration(value: Any) -> str | None:
     return to_proto_duration(parse_duration(value)) if value else None
 
 
+def _tunnel_settings(spec: Any | None, subset: str) -> Any | None:
+    """tunnelingconfig.Apply (1.17.8 v1alpha3/ and 1.30.3 core/ alike): the named subset's own
+    trafficPolicy.tunnel (the DR's top level is not inherited), or the DR's top-level one without a subset."""
+    if spec is None:
+        return None
+    if subset:
+        for s in spec.subsets or []:
+            if s.name == subset:
+                return s.trafficPolicy.tunnel if s.trafficPolicy is not None else None
+        return None
+    return spec.trafficPolicy.tunnel if spec.trafficPolicy is not None else None
+
+
+def _with_tunneling(f: dict, tunnel: Any) -> dict:
+    """tcp_proxy tunnelingConfig: hostname = net.JoinHostPort(targetHost, targetPort), usePost for protocol
+    "POST" (CONNECT otherwise); placed before maxDownstreamConnectionDuration (TcpProxy declaration order)."""
+    host = f"[{tunnel.targetHost}]" if ":" in tunnel.targetHost else tunnel.targetHost
+    config: dict[str, Any] = {"hostname": f"{host}:{tunnel.targetPort}"}
+    if tunnel.protocol == "POST":
+        config["usePost"] = True
+    typed: dict[str, Any] = {}
+    for key, value in f["typedConfig"].items():
+        if key == "maxDownstreamConnectionDuration":
+            typed["tunnelingConfig"] = config
+        typed[key] = value
+    typed.setdefault("tunnelingConfig", config)
+    return {**f, "typedConfig": typed}
+
+
 def _tcp_proxy(stat: str, spec: Any | None, subset: str, ctx: L4Context, cluster: str | None = None,
-               weighted: list[tuple[str, int]] | None = None) -> list[dict]:
-    """The DR's top-level tcp pool sets idleTimeout (1.21+) and maxDownstreamConnectionDuration."""
+               weighted: list[tuple[str, int]] | None = None, tunneling: bool = False) -> list[dict]:
+    """The DR's top-level tcp pool sets idleTimeout (1.21+) and maxDownstreamConnectionDuration;
+    `tunneling` (tunnelingconfig.Apply rather than Skip) adds the DR's tunnel settings."""
     pool = _tcp_pool(spec)
     idle = _duration(getattr(pool, "idleTimeout", None)) if pool and ctx.b.tcp_proxy_dr_idle_timeout else None
     f = LP.tcp_proxy(stat, cluster=cluster, weighted=weighted, idle_timeout=idle,
                      source_ip_hash=_source_ip_hash(spec, subset),
                      max_connection_duration=_duration(getattr(pool, "maxConnectionDuration", None)) if pool else None)
+    tunnel = _tunnel_settings(spec, subset) if tunneling else None
+    if tunnel is not None:
+        f = _with_tunneling(f, tunnel)
     return _stack(ctx, stat, f)
 
 
-def single_destination(stat: str, cluster: str, host: str, subset: str, ctx: L4Context) -> list[dict]:
-    return _tcp_proxy(stat, _dr_spec(host, ctx), subset, ctx, cluster=cluster)
+def single_destination(stat: str, cluster: str, host: str, subset: str, ctx: L4Context,
+                       tunneling: bool = False) -> list[dict]:
+    """One cluster. Tunnel settings are applied for sidecar routes and default chains, TLS/TCP routes of
+    gateways (tunnelingconfig.Apply), never for AUTO_PASSTHROUGH gateway chains (tunnelingconfig.Skip)."""
+    return _tcp_proxy(stat, _dr_spec(host, ctx), subset, ctx, cluster=cluster, tunneling=tunneling)
 
 
 def route_filters(routes: list[Any], vs: VirtualServiceView, ctx: L4Context) -> list[dict]:
@@ -122,9 +158,11 @@ def route_filters(routes: list[Any], vs: VirtualServiceView, ctx: L4Context) -> 
     first_host = resolve_short_name(routes[0].destination.host, vs.namespace, ctx.index.mesh.domain_suffix)
     if len(routes) == 1:
         cluster = _destination_cluster(routes[0].destination, vs, ctx)
-        return single_destination(cluster, cluster, first_host, routes[0].destination.subset or "", ctx)
+        return single_destination(cluster, cluster, first_host, routes[0].destination.subset or "", ctx, True)
     weighted = [(_destination_cluster(r.destination, vs, ctx), r.weight) for r in routes if (r.weight or 0) > 0]
-    return _tcp_proxy(f"{vs.name}.{vs.namespace}", _dr_spec(first_host, ctx), "", ctx, weighted=weighted)
+    # weighted clusters: the DR's top-level tunnel only (a subset's is ignored, networkfilter.go)
+    return _tcp_proxy(f"{vs.name}.{vs.namespace}", _dr_spec(first_host, ctx), "", ctx, weighted=weighted,
+                      tunneling=True)
 
 
 def default_chain(svc: Service, ctx: L4Context, cidrs: list[str], sni: list[str] | None = None) -> LP.ChainOpts:
@@ -132,7 +170,7 @@ def default_chain(svc: Service, ctx: L4Context, cidrs: list[str], sni: list[str]
     port = svc.ports[0].port if len(svc.ports) == 1 else ctx.port
     cluster = subset_key(OUTBOUND, "", svc.hostname, port)
     return LP.ChainOpts(sni_hosts=list(sni or []), cidrs=list(cidrs),
-                        network_filters=single_destination(cluster, cluster, svc.hostname, "", ctx))
+                        network_filters=single_destination(cluster, cluster, svc.hostname, "", ctx, True))
 
 
 def sidecar_tcp_chains(svc: Service, vss: list[VirtualServiceView], ctx: L4Context, cidrs: list[str]) -> list[LP.ChainOpts]:

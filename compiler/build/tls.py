@@ -82,3 +82,68 @@ def simple_context(tls: Any, http2: bool, b: Behaviour, sans: list[str]) -> dict
     if tls.sni:
         out["sni"] = tls.sni
     return out
+
+
+PROXY_PROTOCOL_SOCKET = "envoy.transport_sockets.upstream_proxy_protocol"  # wellknown.TransportSocketPROXY
+PROXY_PROTOCOL_TYPE = ("type.googleapis.com/envoy.extensions.transport_sockets.proxy_protocol.v3."
+                       "ProxyProtocolUpstreamTransport")
+# util.RawBufferTransport(): named plain "raw_buffer", unlike the tlsMode-disabled match's socket
+BARE_RAW_BUFFER = {"name": "raw_buffer", "typedConfig": RAW_BUFFER["typedConfig"]}
+
+
+def proxy_protocol_socket(version: str | None, inner: dict) -> dict:
+    """ProxyProtocolUpstreamTransport around `inner`. Istio's V1/V2 enum maps by number onto Envoy's
+    ProxyProtocolConfig.Version, whose V1 is the proto default and so prints as an empty config."""
+    config = {"version": "V2"} if version == "V2" else {}
+    return {"name": PROXY_PROTOCOL_SOCKET,
+            "typedConfig": {"@type": PROXY_PROTOCOL_TYPE, "config": config, "transportSocket": inner}}
+
+
+def with_proxy_protocol(pp: Any, matches: list[dict] | None, socket: dict | None,
+                        wrap_bare: bool) -> tuple[list[dict] | None, dict | None]:
+    """cluster_traffic_policy.go applyUpstreamProxyProtocol: wrap the transportSocket and each
+    transportSocketMatch's socket; with neither, 1.23+ (`wrap_bare`) wraps a raw_buffer socket."""
+    version = getattr(pp, "version", None)
+    if socket is None and not matches:
+        return matches, proxy_protocol_socket(version, BARE_RAW_BUFFER) if wrap_bare else None
+    if socket is not None:
+        socket = proxy_protocol_socket(version, socket)
+    if matches:
+        matches = [{**m, "transportSocket": proxy_protocol_socket(version, m["transportSocket"])} for m in matches]
+    return matches, socket
+
+
+def auto_sni_options(tls: Any) -> dict | None:
+    """upstreamHttpProtocolOptions of a cluster whose SIMPLE/MUTUAL context was built (cluster_tls.go
+    setAutoSniAndAutoSanValidation, called from constructUpstreamTLS; on by default since 1.21, where
+    ENABLE_AUTO_SNI and VERIFY_CERTIFICATE_AT_CLIENT became true): autoSni without a DR `sni`;
+    autoSanValidation as well when the DR lists no subjectAltNames and does not skip verification."""
+    if tls is None or tls.mode not in ("SIMPLE", "MUTUAL") or tls.sni:
+        return None
+    out = {"autoSni": True}
+    if not tls.subjectAltNames and not getattr(tls, "insecureSkipVerify", None):
+        out["autoSanValidation"] = True
+    return out
+
+
+def credential_context(tls: Any, http2: bool, b: Behaviour, sans: list[str]) -> dict:
+    """SIMPLE / MUTUAL with credentialName (constructUpstreamTLS -> security/model/authentication.go
+    ApplyCustomSDSToClientCommonTLSContext): MUTUAL's client certificate is the credential's SDS secret; the
+    CA is the `<credentialName>-cacert` secret, with the DR's (else the ServiceEntry's) SANs. 1.19+ builds no
+    validation at all under insecureSkipVerify (1.17.8/1.18.7 ignored it here)."""
+    from mesh_compile.build.listener_tls import SDS_CA_SUFFIX, sds_secret  # listener_tls imports this module
+    common: dict[str, Any] = {"tlsParams": dict(TLS_PARAMS)}
+    if tls.mode == "MUTUAL":
+        common["tlsCertificateSdsSecretConfigs"] = [sds_secret(tls.credentialName)]
+    if not (getattr(tls, "insecureSkipVerify", None) and b.credential_tls_skip_verify):
+        names = list(tls.subjectAltNames or []) or sans
+        default = {"matchSubjectAltNames": [{"exact": s} for s in names]} if names else {}
+        common["combinedValidationContext"] = {
+            "defaultValidationContext": default,
+            "validationContextSdsSecretConfig": sds_secret(tls.credentialName + SDS_CA_SUFFIX)}
+    if http2:
+        common["alpnProtocols"] = ["h2"]
+    out = {"@type": UPSTREAM_TLS, "commonTlsContext": common}
+    if tls.sni:
+        out["sni"] = tls.sni
+    return out

@@ -5,17 +5,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from mesh_compile.model.duration import parse_duration, to_proto_duration
+from mesh_compile.versions import Behaviour
 
 MAX_U32 = 4294967295
 
 
 @dataclass
 class Policy:
-    """The four blocks of a resolved traffic policy, plus the TLS settings."""
+    """The four blocks of a resolved traffic policy, plus the TLS settings, plus the whole-policy settings
+    a port-level entry cannot carry (proxyProtocol, tunnel, retryBudget)."""
     connectionPool: Any = None
     loadBalancer: Any = None
     outlierDetection: Any = None
     tls: Any = None
+    proxyProtocol: Any = None
+    tunnel: Any = None
+    retryBudget: Any = None
 
 
 def _port_level(policy: Any, port: int) -> Any | None:
@@ -26,33 +31,49 @@ def _port_level(policy: Any, port: int) -> Any | None:
 
 
 def _blocks(policy: Any, port: int) -> Policy:
+    """util.go GetPortLevelTrafficPolicy: a matching port-level entry is copied by
+    shadowCopyPortTrafficPolicy, which keeps the four blocks only (no proxyProtocol/tunnel/retryBudget)."""
     if policy is None:
         return Policy()
-    chosen = _port_level(policy, port) or policy
-    return Policy(chosen.connectionPool, chosen.loadBalancer, chosen.outlierDetection, chosen.tls)
+    chosen = _port_level(policy, port)
+    if chosen is not None:
+        return Policy(chosen.connectionPool, chosen.loadBalancer, chosen.outlierDetection, chosen.tls)
+    return Policy(policy.connectionPool, policy.loadBalancer, policy.outlierDetection, policy.tls,
+                  policy.proxyProtocol, policy.tunnel, policy.retryBudget)
 
 
-def merged_policy(dr_spec: Any | None, subset: Any | None, port: int) -> Policy:
+def _either(sub: Any, base: Any) -> Any:
+    return sub if sub is not None else base
+
+
+def merged_policy(dr_spec: Any | None, subset: Any | None, port: int, retry_budget_merge: bool = True) -> Policy:
     """util.MergeSubsetTrafficPolicy: the port level replaces the top level whole; a subset's set blocks
-    replace the DR's, and a subset port-level entry replaces all four."""
+    replace the DR's, and a subset port-level entry replaces all four. proxyProtocol and tunnel of the
+    subset replace the DR's when set (mergeTrafficPolicy). retryBudget: `retry_budget_merge` (1.29.2+) treats
+    it the same way; before, ShallowCopyTrafficPolicy dropped it from every subset merge, so a subset kept a
+    retry budget only when the DR had no top-level trafficPolicy."""
     if dr_spec is None:
         return Policy()
     base = _blocks(dr_spec.trafficPolicy, port)
     sub_policy = subset.trafficPolicy if subset is not None else None
     if sub_policy is None:
         return base
-    if _port_level(sub_policy, port) is not None:
-        return _blocks(sub_policy, port)
     sub = _blocks(sub_policy, port)
-    return Policy(
-        sub.connectionPool if sub.connectionPool is not None else base.connectionPool,
-        sub.loadBalancer if sub.loadBalancer is not None else base.loadBalancer,
-        sub.outlierDetection if sub.outlierDetection is not None else base.outlierDetection,
-        sub.tls if sub.tls is not None else base.tls,
-    )
+    if _port_level(sub_policy, port) is not None:
+        four = (sub.connectionPool, sub.loadBalancer, sub.outlierDetection, sub.tls)
+    else:
+        four = (_either(sub.connectionPool, base.connectionPool), _either(sub.loadBalancer, base.loadBalancer),
+                _either(sub.outlierDetection, base.outlierDetection), _either(sub.tls, base.tls))
+    if retry_budget_merge:
+        budget = _either(sub.retryBudget, base.retryBudget)
+    else:
+        budget = sub.retryBudget if dr_spec.trafficPolicy is None else None
+    return Policy(*four, _either(sub.proxyProtocol, base.proxyProtocol), _either(sub.tunnel, base.tunnel), budget)
 
 
-def circuit_breakers(pool: Any, track_remaining: bool) -> dict:
+def circuit_breakers(pool: Any, track_remaining: bool, budget: dict | None = None) -> dict:
+    """One thresholds entry: istiod's defaults (MaxUint32) overridden by the pool; `budget` from
+    retry_budget() sits between maxRetries and trackRemaining (Thresholds declaration order)."""
     t: dict[str, Any] = {"maxConnections": MAX_U32, "maxPendingRequests": MAX_U32,
                          "maxRequests": MAX_U32, "maxRetries": MAX_U32}
     tcp = getattr(pool, "tcp", None) if pool is not None else None
@@ -64,9 +85,23 @@ def circuit_breakers(pool: Any, track_remaining: bool) -> dict:
         value = getattr(src, attr, None) if src is not None else None
         if value and value > 0:
             t[key] = value
+    if budget is not None:
+        t["retryBudget"] = budget
     if track_remaining:
         t["trackRemaining"] = True
     return {"thresholds": [t]}
+
+
+def retry_budget(rb: Any, b: Behaviour) -> dict | None:
+    """cluster_traffic_policy.go applyRetryBudget (1.27+): budgetPercent = `percent` when set, else the
+    default (0.2 in 1.27.x and 1.28.0-1.28.5, 20.0 from 1.28.6/1.29.2, i.e. 20 percent); minRetryConcurrency
+    = minRetryConcurrency when > 0, else 3. A Percent of 0 prints as {} (proto3 default)."""
+    if rb is None or not b.dr_retry_budget:
+        return None
+    default = 20.0 if b.retry_budget_percent_20 else 0.2
+    percent = default if rb.percent is None else float(rb.percent)
+    minimum = rb.minRetryConcurrency if rb.minRetryConcurrency else 3
+    return {"budgetPercent": {"value": percent} if percent else {}, "minRetryConcurrency": minimum}
 
 
 def healthy_panic_threshold(od: Any) -> dict | None:

@@ -42,7 +42,8 @@ def load_inputs(args: argparse.Namespace, paths: list[str], err: TextIO,
     if not paths:
         raise CommandError("Error: no input: give -f PATH (a file, a directory or - for stdin) or --example")
     mesh = load_mesh(paths, mesh_config=args.mesh_config, stdin=stdin, default_namespace=args.namespace,
-                     external_name_alias=behaviour.external_name_alias)
+                     external_name_alias=behaviour.external_name_alias,
+                     roots_in_creation_order=behaviour.vs_roots_in_creation_order)
     report(mesh.problems, err)
     if mesh.fatal:
         report(mesh.fatal, err)

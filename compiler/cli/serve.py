@@ -112,7 +112,8 @@ class MeshCompiler:
         try:
             mesh = load_mesh(self.paths, mesh_config=self.mesh_config, stdin=self.stdin,
                              default_namespace=self.namespace,
-                             external_name_alias=self.behaviour.external_name_alias)
+                             external_name_alias=self.behaviour.external_name_alias,
+                             roots_in_creation_order=self.behaviour.vs_roots_in_creation_order)
         except Exception as exc:  # a bug must not kill the server: report it as a failed load
             raise CompileError(f"internal error while loading the input: {exc!r}") from None
         if mesh.fatal:

@@ -22,6 +22,12 @@ class MeshSettings:
     default_service_export_to: list[str] = field(default_factory=lambda: ["*"])
     default_virtual_service_export_to: list[str] = field(default_factory=lambda: ["*"])
     default_destination_rule_export_to: list[str] = field(default_factory=lambda: ["*"])
+    access_log_file: str = ""
+    access_log_encoding: str = "TEXT"
+    access_log_format: str = ""
+    enable_tracing: bool = True
+    default_metrics_providers: tuple[str, ...] = ("prometheus",)   # the default install's (1.18+)
+    trace_sampling: float | None = None      # defaultConfig.tracing.sampling; None: PILOT_TRACE_SAMPLING
 
 
 def _get(obj: Any, name: str) -> Any:
@@ -55,5 +61,23 @@ def settings_from(mesh: Any | None) -> MeshSettings:
         default_service_export_to=list(_get(mesh, "defaultServiceExportTo") or d.default_service_export_to),
         default_virtual_service_export_to=list(_get(mesh, "defaultVirtualServiceExportTo") or d.default_virtual_service_export_to),
         default_destination_rule_export_to=list(_get(mesh, "defaultDestinationRuleExportTo") or d.default_destination_rule_export_to),
+        **_telemetry_settings(mesh, d),
     )
     return MeshSettings(**values)
+
+
+def _telemetry_settings(mesh: Any, d: MeshSettings) -> dict[str, Any]:
+    """accessLog*, enableTracing, defaultProviders.metrics and defaultConfig.tracing.sampling."""
+    providers = _get(mesh, "defaultProviders")
+    tracing = _get(_get(mesh, "defaultConfig"), "tracing")
+    sampling = _get(tracing, "sampling")
+    enable = _get(mesh, "enableTracing")
+    return dict(
+        access_log_file=_get(mesh, "accessLogFile") or "",
+        access_log_encoding=_get(mesh, "accessLogEncoding") or d.access_log_encoding,
+        access_log_format=_get(mesh, "accessLogFormat") or "",
+        enable_tracing=d.enable_tracing if enable is None else bool(enable),
+        default_metrics_providers=(d.default_metrics_providers if providers is None
+                                   else tuple(_get(providers, "metrics") or ())),
+        trace_sampling=float(sampling) if isinstance(sampling, (int, float)) and sampling else None,
+    )

@@ -56,6 +56,11 @@ class DestinationRuleView:
         self.name = self.config.meta.name
 
 
+def _is_delegate_root(view: VirtualServiceView) -> bool:
+    """isRootVs, for a VirtualService with hosts (one without hosts is a delegate, whatever it holds)."""
+    return bool(view.hosts) and any(http.delegate is not None for http in view.spec.http)
+
+
 def _creation_key(obj: Any, order: int) -> tuple:
     # istiod sorts by creationTimestamp, then name, then namespace. Objects without a timestamp are taken
     # as created in the order they were read (what `kubectl apply -f` of the same files would do).
@@ -64,7 +69,8 @@ def _creation_key(obj: Any, order: int) -> tuple:
 
 
 class MeshIndex:
-    def __init__(self, objects: Iterable[Any], mesh: MeshSettings, external_name_alias: bool = True):
+    def __init__(self, objects: Iterable[Any], mesh: MeshSettings, external_name_alias: bool = True,
+                 roots_in_creation_order: bool = True):
         self.mesh = mesh
         by_kind: dict[str, list[Any]] = defaultdict(list)
         for obj in objects:
@@ -84,7 +90,7 @@ class MeshIndex:
             self.services_by_host[svc.hostname].append(svc)
         self.gateways = sorted(by_kind["Gateway"], key=lambda o: (o.meta.namespace, o.meta.name))
         self.sidecars = by_kind["Sidecar"]
-        self.virtual_services = self._build_virtual_services(by_kind["VirtualService"])
+        self.virtual_services = self._build_virtual_services(by_kind["VirtualService"], roots_in_creation_order)
         self.destination_rules = self._build_destination_rules(by_kind["DestinationRule"])
         self._drs_by_ns = self._index_destination_rules()
         self._dr_cache: dict[tuple, list[DestinationRuleView]] = {}
@@ -130,7 +136,7 @@ class MeshIndex:
         return False
 
     # --- virtual services ---------------------------------------------------------------------------
-    def _build_virtual_services(self, objs: list[Any]) -> list[VirtualServiceView]:
+    def _build_virtual_services(self, objs: list[Any], roots_in_creation_order: bool) -> list[VirtualServiceView]:
         suffix = self.mesh.domain_suffix
         views = []
         for i, obj in enumerate(objs):
@@ -139,6 +145,10 @@ class MeshIndex:
             gateways = [resolve_gateway_name(g, ns) for g in (obj.spec.gateways or ["mesh"])]
             views.append(VirtualServiceView(obj, hosts, gateways, list(obj.spec.exportTo), i))
         views.sort(key=lambda v: (_creation_key(v.config, v.order), v.name, v.namespace))
+        if not roots_in_creation_order:
+            # 1.17/1.18 mergeVirtualServicesIfNeeded appended the merged roots after all other
+            # VirtualServices (versions.py vs_roots_in_creation_order); a stable sort keeps the rest in order
+            views.sort(key=_is_delegate_root)
         return views
 
     def virtual_services_for(self, namespace: str, gateway: str) -> list[VirtualServiceView]:

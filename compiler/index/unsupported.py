@@ -25,42 +25,11 @@ def unsupported_features(objects: Iterable[Any]) -> list[Problem]:
                 if egress.port is not None or getattr(egress, "bind", None):
                     out.append(_problem(obj, f"spec.egress[{i}].port", "a Sidecar egress listener with its own port or bind"))
             if spec.ingress:
-                out.append(_problem(obj, "spec.ingress", "Sidecar ingress listeners"))
+                # the listener chains are built (compiler/build/listener_inbound.py); their clusters are not
+                out.append(_problem(obj, "spec.ingress", "the inbound clusters of Sidecar ingress listeners "
+                                    "(defaultEndpoint, connectionPool)"))
             otp = spec.outboundTrafficPolicy
             if otp is not None and otp.egressProxy is not None:
                 out.append(_problem(obj, "spec.outboundTrafficPolicy.egressProxy", "an egress proxy"))
-        elif obj.kind == "VirtualService":
-            for i, http in enumerate(spec.http):
-                for j, match in enumerate(http.match):
-                    claims = [k for k in (*match.headers, *match.withoutHeaders) if k.lower().startswith("@request.auth.claims")]
-                    if claims:
-                        out.append(_problem(obj, f"spec.http[{i}].match[{j}].headers", "routing on JWT claims"))
-        elif obj.kind == "DestinationRule":
-            policies = [("spec.trafficPolicy", spec.trafficPolicy)] + [
-                (f"spec.subsets[{i}].trafficPolicy", sub.trafficPolicy) for i, sub in enumerate(spec.subsets)]
-            for path, policy in policies:
-                for field in ("tunnel", "proxyProtocol", "retryBudget"):
-                    if policy is not None and getattr(policy, field, None) is not None:
-                        out.append(_problem(obj, f"{path}.{field}", f"DestinationRule {field}"))
-        elif obj.kind == "Gateway":
-            for i, server in enumerate(spec.servers):
-                what = _gateway_server_gap(server)
-                if what:
-                    out.append(_problem(obj, f"spec.servers[{i}].tls", what))
     return out
 
-
-def _gateway_server_gap(server: Any) -> str | None:
-    """What compiler/build/listener_gateway.py cannot build for a server yet: TLS termination whose
-    certificate does not come from one credentialName (files, tlsCertificates, credentialNames, ISTIO_MUTUAL)."""
-    proto = (server.port.protocol or "").upper()
-    tls = server.tls
-    if tls is not None and tls.mode == "AUTO_PASSTHROUGH":
-        return "an AUTO_PASSTHROUGH gateway server (its SNI-DNAT clusters and listener chains are left out)"
-    if tls is None or proto not in ("HTTPS", "TLS") or (tls.mode or "SIMPLE") == "PASSTHROUGH":
-        return None
-    if (tls.mode or "SIMPLE") == "ISTIO_MUTUAL":
-        return "an ISTIO_MUTUAL gateway server (its listener is left out)"
-    if not tls.credentialName or tls.credentialNames or tls.tlsCertificates:
-        return "TLS termination with certificate files, tlsCertificates or credentialNames (the server's listener chain is left out)"
-    return None

@@ -41,7 +41,15 @@ class MeshConfig(BaseModel):
     dnsRefreshRate: Duration = "60s"
     tcpKeepalive: TcpKeepalive | None = None
     trustDomain: str = "cluster.local"
-    defaultConfig: dict[str, Any] = {}  # ProxyConfig; kept as given, not interpreted
+    defaultConfig: dict[str, Any] = {}  # ProxyConfig; kept as given (only tracing.sampling is read)
+    # telemetry (listener filters, compiler/build/http_filters.py)
+    accessLogFile: str = ""
+    accessLogEncoding: Literal["TEXT", "JSON"] = "TEXT"
+    accessLogFormat: str = ""
+    enableTracing: bool = True
+    # None: what the default install's `istio` ConfigMap sets from 1.18 (istio-discovery configmap.yaml:
+    # metrics [prometheus]); given, it replaces that as a whole
+    defaultProviders: dict[str, Any] | None = None
 
 
 def _as_dict(text_or_dict: str | dict | None, file: str | None, line: int | None) -> tuple[dict | None, list[Problem]]:

@@ -6,10 +6,14 @@
 * Listener binding. A sidecar's outbound listeners are `bindToPort: false` (iptables sends traffic
   to them). With a bind address, every listener is bound at BIND:port+OFFSET instead, e.g.
   0.0.0.0_80 -> 127.0.0.1:10080, so curl can reach it. Two listeners that would land on the same
-  address stay unbound (the second one is reported).
+  address stay unbound (the second one is reported). virtualOutbound (15001) and virtualInbound (15006)
+  stay unbound: they only work behind iptables (without it their original destination is themselves,
+  and their passthrough clusters would connect back to them in a loop).
 * Plaintext upstreams. Istio mTLS (auto-mTLS `transportSocketMatches`, ISTIO_MUTUAL, SIMPLE TLS
   whose certificates come from istio-agent's SDS cluster `sds-grpc`) needs secrets a stock Envoy
-  does not have; such transport sockets are removed, so those connections are plaintext.
+  does not have; such transport sockets are removed, so those connections are plaintext. So are
+  gateway listeners' credentialName secrets, which istiod serves over ADS (`sdsConfig: {ads: {}}`)
+  and this server does not: Envoy would hold those listeners warming for 15s and then fail them.
 * Istio-only extensions (istio.metadata_exchange, istio.stats, ...) that stock Envoy cannot load
   are removed, as `mesh-compile validate` does.
 """
@@ -23,6 +27,7 @@ from .reuse import ReuseCache, content_key
 
 ISTIO_SDS_CLUSTER = "sds-grpc"
 RAW_BUFFER = "envoy.transport_sockets.raw_buffer"
+IPTABLES_ONLY = ("virtualOutbound", "virtualInbound")   # sidecar listeners iptables redirects to
 
 
 @dataclass(frozen=True)
@@ -118,9 +123,13 @@ def _plaintext_note(touched: list[str], notes: list[str]) -> None:
 
 
 def _needs_istio_sds(obj: Any) -> bool:
+    """True when obj names a secret from istio-agent (cluster sds-grpc) or from istiod over ADS."""
     if isinstance(obj, dict):
         grpc = obj.get("envoyGrpc")
         if isinstance(grpc, dict) and grpc.get("clusterName") == ISTIO_SDS_CLUSTER:
+            return True
+        sds = obj.get("sdsConfig")
+        if isinstance(sds, dict) and "ads" in sds:
             return True
         return any(_needs_istio_sds(v) for v in obj.values())
     if isinstance(obj, list):
@@ -157,7 +166,12 @@ def _drop_istio_tls(obj: Any) -> bool:
 def _bind_listeners(listeners: list[dict], opts: LocalOptions, result: Localised) -> None:
     used: set[tuple[str, int]] = set()
     unbound: list[str] = []
+    behind_iptables: list[str] = []
     for lis in listeners:
+        if lis.get("name") in IPTABLES_ONLY:
+            lis["bindToPort"] = False
+            behind_iptables.append(lis["name"])
+            continue
         sock = (lis.get("address") or {}).get("socketAddress")
         if not isinstance(sock, dict) or not isinstance(sock.get("portValue"), int):
             continue  # pipes, internal listeners: nothing to bind
@@ -177,3 +191,5 @@ def _bind_listeners(listeners: list[dict], opts: LocalOptions, result: Localised
                             + ", ".join(f"{name} -> {addr}" for name, addr in result.bound))
     if unbound:
         result.notes.append("left unbound (address already taken by another listener): " + ", ".join(unbound))
+    if behind_iptables:
+        result.notes.append("left unbound (they only work behind iptables): " + ", ".join(behind_iptables))

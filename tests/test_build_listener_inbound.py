@@ -1,0 +1,300 @@
+"""The sidecar's virtualInbound listener and Sidecar ingress listeners (compiler/build/listener_inbound.py,
+listener_inbound_chains.py).
+
+Expected values come from the real sidecar ListenersConfigDump
+shared/reference/istio/istio-istio/istioctl/pkg/authz/testdata/configdump.yaml (listener virtualInbound, lines
+3952 on: Service httpbin port 8000 -> targetPort 80, default PERMISSIVE mTLS) and from istiod's code:
+listener_inbound.go, filterchain_options.go, httproute.go buildSidecarInboundHTTPRouteConfig, route.go
+BuildDefaultHTTPInboundRoute, security/authn/utils BuildInboundTLS at 1.17.8 (core/v1alpha3/) and 1.30.3 (core/),
+with the release switches cited in compiler/versions.py. None is read from our own output.
+"""
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from helpers import compile_yaml
+
+REFERENCE = Path("/work/shared/reference/istio/istio-istio/istioctl/pkg/authz/testdata/configdump.yaml")
+HTTPBIN = """
+apiVersion: v1
+kind: Service
+metadata: {name: httpbin, namespace: default}
+spec:
+  selector: {app: httpbin}
+  ports: [{name: http, port: 8000, targetPort: 80}]
+"""
+TARGET = "deploy/httpbin.default"
+TCP_TYPE = "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy"
+ALL_ISTIO_MTLS = ["istio", "istio-peer-exchange", "istio-http/1.0", "istio-http/1.1", "istio-h2"]
+
+
+def _listener(cfg, name="virtualInbound"):
+    found = [lis for lis in cfg.listeners if lis["name"] == name]
+    assert len(found) == 1, [lis["name"] for lis in cfg.listeners]
+    return found[0]
+
+
+def _chains(lis, port):
+    return [c for c in lis["filterChains"] if c.get("filterChainMatch", {}).get("destinationPort") == port]
+
+
+def _tcp(cluster):
+    return {"name": "envoy.filters.network.tcp_proxy",
+            "typedConfig": {"@type": TCP_TYPE, "statPrefix": cluster, "cluster": cluster}}
+
+
+# --- the reference dump ---------------------------------------------------------------------------------------
+
+# What the dump has that is not built yet (telemetry and security filters, tracing): dropped before comparing.
+_NOT_BUILT_NETWORK = {"istio_authn", "istio.metadata_exchange", "envoy.filters.network.rbac", "istio.stats"}
+_BUILT_HTTP = {"envoy.filters.http.fault", "envoy.filters.http.cors", "envoy.filters.http.router"}
+
+
+def _camel(value):
+    if isinstance(value, dict):
+        def key(k):
+            keep = k.startswith("@") or k == "type_url"
+            return k if keep else re.sub(r"_([a-z0-9])", lambda m: m.group(1).upper(), k)
+        return {key(k): _camel(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_camel(v) for v in value]
+    return value
+
+
+def _reference_virtual_inbound():
+    dump = json.loads(REFERENCE.read_text())
+    listener = next(dl["active_state"]["listener"] for c in dump["configs"] for dl in c.get("dynamic_listeners", [])
+                    if dl["name"] == "virtualInbound")
+    listener = _camel(listener)
+    listener.pop("@type")
+    for chain in listener["filterChains"]:
+        chain["filters"] = [f for f in chain["filters"] if f["name"] not in _NOT_BUILT_NETWORK]
+        for f in chain["filters"]:
+            typed = f["typedConfig"]
+            if "httpFilters" in typed:
+                typed["httpFilters"] = [h for h in typed["httpFilters"] if h["name"] in _BUILT_HTTP]
+                typed.pop("tracing")
+                typed.pop("requestIdExtension")
+    return listener
+
+
+@pytest.mark.skipif(not REFERENCE.exists(), reason="shared reference data not present")
+@pytest.mark.parametrize("version", ["1.17", "1.22"])
+def test_virtual_inbound_equals_the_reference_dump_before_1_23(version):
+    # The dump predates 1.23 (InboundPassthroughClusterIpv4, 0.0.0.0/0 passthrough matches, no ';' stat
+    # delimiter, tls_inspector without initialReadBufferSize) and 1.24 (no inbound retry policy).
+    assert _listener(compile_yaml(HTTPBIN, TARGET, version)) == _reference_virtual_inbound()
+
+
+# --- 1.30 -------------------------------------------------------------------------------------------------------
+
+def test_passthrough_chains_from_1_23():
+    # 1.23.0+ util.InboundPassthroughCluster, no IPv4PassthroughCIDR prefix ranges; StatPrefix() is
+    # DelimitedStatsPrefix for the HCM, the tcp_proxy keeps the bare cluster name (buildInboundNetworkFilters).
+    lis = _listener(compile_yaml(HTTPBIN, TARGET, "1.30"))
+    chains = lis["filterChains"]
+    assert [c["name"] for c in chains[:6]] == ["virtualInbound-blackhole", "virtualInbound-catchall-http",
+                                               "virtualInbound-catchall-http", "virtualInbound", "virtualInbound",
+                                               "virtualInbound"]
+    assert [c["filterChainMatch"] for c in chains[1:6]] == [
+        {"transportProtocol": "tls", "applicationProtocols": ["istio-http/1.0", "istio-http/1.1", "istio-h2"]},
+        {"transportProtocol": "raw_buffer", "applicationProtocols": ["http/1.1", "h2c"]},
+        {"transportProtocol": "tls", "applicationProtocols": ["istio-peer-exchange", "istio"]},
+        {"transportProtocol": "raw_buffer"},
+        {"transportProtocol": "tls"},
+    ]
+    hcm = chains[1]["filters"][0]["typedConfig"]
+    assert hcm["statPrefix"] == "InboundPassthroughCluster;"
+    assert hcm["routeConfig"]["name"] == "InboundPassthroughCluster"
+    assert hcm["routeConfig"]["virtualHosts"][0]["routes"][0]["decorator"] == {"operation": ":0/*"}
+    assert chains[4]["filters"] == [_tcp("InboundPassthroughCluster")]
+    # only the mTLS options (TLS: true) carry the DownstreamTlsContext
+    assert ["transportSocket" in c for c in chains] == [False, True, False, True, False, False, True, False]
+
+
+def test_http_port_chains_and_inline_route_1_30():
+    lis = _listener(compile_yaml(HTTPBIN, TARGET, "1.30"))
+    chains = _chains(lis, 80)
+    # inboundPermissiveHTTPFilterChainMatchWithMxcOptions: mTLS (all Istio ALPNs) then plaintext
+    assert [c["filterChainMatch"] for c in chains] == [
+        {"destinationPort": 80, "transportProtocol": "tls", "applicationProtocols": ALL_ISTIO_MTLS},
+        {"destinationPort": 80, "transportProtocol": "raw_buffer"}]
+    assert [c["name"] for c in chains] == ["0.0.0.0_80", "0.0.0.0_80"]
+    hcm = chains[1]["filters"][0]["typedConfig"]
+    assert hcm["statPrefix"] == "inbound_0.0.0.0_80;"
+    assert hcm["serverName"] == "istio-envoy"                      # GetProxyHeaders: inbound keeps istio-envoy
+    assert hcm["forwardClientCertDetails"] == "APPEND_FORWARD"
+    assert hcm["setCurrentClientCertDetails"] == {"subject": True, "dns": True, "uri": True}
+    assert "rds" not in hcm
+    assert hcm["routeConfig"] == {
+        "name": "inbound|80||",
+        "virtualHosts": [{
+            "name": "inbound|http|8000", "domains": ["*"],
+            "routes": [{"name": "default", "match": {"prefix": "/"},
+                        "route": {"cluster": "inbound|80||", "timeout": "0s",
+                                  "retryPolicy": {"retryOn": "reset-before-request", "numRetries": 2},
+                                  "maxStreamDuration": {"maxStreamDuration": "0s", "grpcTimeoutHeaderMax": "0s"}},
+                        "decorator": {"operation": "httpbin.default.svc.cluster.local:8000/*"}}]}],
+        "validateClusters": False}
+
+
+def test_mtls_context_http_and_tcp():
+    lis = _listener(compile_yaml(HTTPBIN, TARGET, "1.30"))
+    http = _chains(lis, 80)[0]["transportSocket"]["typedConfig"]["commonTlsContext"]
+    tcp = lis["filterChains"][3]["transportSocket"]["typedConfig"]["commonTlsContext"]
+    # BuildInboundTLS: ALPNHttp for HTTP, ALPNDownstreamWithMxc for TCP; trust domain cluster.local prefix
+    assert http["alpnProtocols"] == ["h2", "http/1.1"]
+    assert tcp["alpnProtocols"] == ["istio-peer-exchange", "h2", "http/1.1"]
+    assert http["combinedValidationContext"]["defaultValidationContext"] == {
+        "matchSubjectAltNames": [{"prefix": "spiffe://cluster.local/"}]}
+    assert http["tlsParams"]["cipherSuites"][0] == "ECDHE-ECDSA-AES256-GCM-SHA384"
+    assert _chains(lis, 80)[0]["transportSocket"]["typedConfig"]["requireClientCertificate"] is True
+
+
+def test_trust_domain_from_mesh_config():
+    lis = _listener(compile_yaml(HTTPBIN, TARGET, "1.30", mesh={"trustDomain": "example.org"}))
+    ctx = _chains(lis, 80)[0]["transportSocket"]["typedConfig"]["commonTlsContext"]
+    assert ctx["combinedValidationContext"]["defaultValidationContext"]["matchSubjectAltNames"] == [
+        {"prefix": "spiffe://example.org/"}]
+
+
+TCP_AND_AUTO = """
+apiVersion: v1
+kind: Service
+metadata: {name: db, namespace: default}
+spec:
+  selector: {app: db}
+  ports: [{name: tcp-db, port: 3306}, {port: 9000, targetPort: 9001}, {name: grpc, port: 7070}]
+"""
+
+
+def test_tcp_auto_and_grpc_ports_1_30():
+    lis = _listener(compile_yaml(TCP_AND_AUTO, "deploy/db.default", "1.30"))
+    # inboundPermissiveTCPFilterChainMatchWithMxcOptions: mTLS, plain TLS, plaintext; all tcp_proxy
+    tcp = _chains(lis, 3306)
+    assert [c["filterChainMatch"] for c in tcp] == [
+        {"destinationPort": 3306, "transportProtocol": "tls", "applicationProtocols": ALL_ISTIO_MTLS},
+        {"destinationPort": 3306, "transportProtocol": "tls"},
+        {"destinationPort": 3306, "transportProtocol": "raw_buffer"}]
+    assert all(c["filters"] == [_tcp("inbound|3306||")] for c in tcp)
+    # unnamed port: sniffed, inboundPermissiveFilterChainMatchWithMxcOptions (5 chains, HTTP first)
+    auto = _chains(lis, 9001)
+    assert [c["filters"][0]["name"].rsplit(".", 1)[1] for c in auto] == [
+        "http_connection_manager", "http_connection_manager", "tcp_proxy", "tcp_proxy", "tcp_proxy"]
+    # gRPC: HTTP/2 options, and no inbound retry policy from 1.26
+    route = _chains(lis, 7070)[1]["filters"][0]["typedConfig"]
+    assert route["http2ProtocolOptions"] == {}
+    assert "retryPolicy" not in route["routeConfig"]["virtualHosts"][0]["routes"][0]["route"]
+    # chains sorted by target port after the passthrough ones
+    ports = [c["filterChainMatch"].get("destinationPort") for c in lis["filterChains"][6:]]
+    assert ports == sorted(ports) and set(ports) == {3306, 7070, 9001}
+
+
+def test_listener_filters_disable_inspectors_per_port():
+    lis = _listener(compile_yaml(TCP_AND_AUTO, "deploy/db.default", "1.30"))
+    filters = lis["listenerFilters"]
+    assert [f["name"] for f in filters] == ["envoy.filters.listener.original_dst",
+                                            "envoy.filters.listener.tls_inspector",
+                                            "envoy.filters.listener.http_inspector"]
+    # buildTLSInspector: the passthrough (port 0) inspects, so only 15006 (no TLS chain) is excluded
+    assert filters[1]["filterDisabled"] == {"destinationPortRange": {"start": 15006, "end": 15007}}
+    assert filters[1]["typedConfig"]["initialReadBufferSize"] == 512     # 1.23+ TLSInspector
+    # buildHTTPInspector: disabled where no chain matches http/1.1 or h2c: TCP 3306, gRPC 7070 (its chains match
+    # Istio ALPNs or raw_buffer only) and 15006; sorted
+    assert filters[2]["filterDisabled"] == {"orMatch": {"rules": [
+        {"destinationPortRange": {"start": p, "end": p + 1}} for p in (3306, 7070, 15006)]}}
+    assert lis["listenerFiltersTimeout"] == "0s" and lis["continueOnListenerFiltersTimeout"] is True
+    assert lis["trafficDirection"] == "INBOUND" and lis["maxConnectionsToAcceptPerSocketEvent"] == 1
+
+
+def test_first_service_wins_a_target_port():
+    text = HTTPBIN + """---
+apiVersion: v1
+kind: Service
+metadata: {name: httpbin-tcp, namespace: default}
+spec:
+  selector: {app: httpbin}
+  ports: [{name: tcp, port: 9999, targetPort: 80}]
+"""
+    # getFilterChainsByServicePort: a second service on the same target port is a conflict, the first stays
+    chains = _chains(_listener(compile_yaml(text, TARGET, "1.30")), 80)
+    assert len(chains) == 2 and chains[1]["filters"][0]["name"] == "envoy.filters.network.http_connection_manager"
+
+
+def test_no_service_only_passthrough():
+    lis = _listener(compile_yaml("", "deploy/lonely.default", "1.30"))
+    assert len(lis["filterChains"]) == 6
+
+
+# --- Sidecar ingress --------------------------------------------------------------------------------------------
+
+INGRESS = HTTPBIN + """---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: httpbin-ingress, namespace: default}
+spec:
+  workloadSelector: {labels: {app: httpbin}}
+  ingress:
+  - port: {number: 9080, protocol: HTTP, name: http}
+    defaultEndpoint: 127.0.0.1:8080
+  - port: {number: 9443, protocol: TCP, name: tcp}
+    defaultEndpoint: 127.0.0.1:8443
+    captureMode: NONE
+"""
+
+
+def test_sidecar_ingress_replaces_service_chains():
+    cfg = compile_yaml(INGRESS, TARGET, "1.30")
+    lis = _listener(cfg)
+    # buildInboundChainConfigs: with ingress listeners the service ports are not used
+    # (EnableSidecarServiceInboundListenerMerge defaults to false)
+    assert _chains(lis, 80) == []
+    chains = _chains(lis, 9080)
+    assert [c["name"] for c in chains] == ["0.0.0.0_9080", "0.0.0.0_9080"]
+    route = chains[1]["filters"][0]["typedConfig"]["routeConfig"]
+    assert route["name"] == "inbound|9080||"
+    # trace host: SidecarScope name.namespace
+    assert route["virtualHosts"][0]["routes"][0]["decorator"] == {"operation": "httpbin-ingress.default:9080/*"}
+    # 1.24.0+ configMetadata: the Sidecar that made the chain
+    assert chains[0]["metadata"] == {"filterMetadata": {"istio": {
+        "config": "/apis/networking.istio.io/v1/namespaces/default/sidecar/httpbin-ingress"}}}
+
+
+def test_sidecar_ingress_capture_none_binds_its_own_listener():
+    cfg = compile_yaml(INGRESS, TARGET, "1.30")
+    names = [lis["name"] for lis in cfg.listeners]
+    assert names[-2:] == ["virtualInbound", "0.0.0.0_9443"]     # inboundCustomListener after the virtual one
+    lis = _listener(cfg, "0.0.0.0_9443")
+    assert lis["address"] == {"socketAddress": {"address": "0.0.0.0", "portValue": 9443}}
+    assert _chains(_listener(cfg), 9443) == []
+    # populateListenerFilters(bindToPort): no original_dst; no port 0 chain, so the TLS inspector runs only
+    # on the ports that need it (listenerPredicateIncludePorts = NOT of the exclude predicate)
+    assert lis["listenerFilters"] == [{
+        "name": "envoy.filters.listener.tls_inspector",
+        "typedConfig": {"@type": "type.googleapis.com/envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector",
+                        "initialReadBufferSize": 512},
+        "filterDisabled": {"notMatch": {"destinationPortRange": {"start": 9443, "end": 9444}}}}]
+
+
+def test_sidecar_ingress_chain_metadata_absent_before_1_24():
+    chains = _chains(_listener(compile_yaml(INGRESS, TARGET, "1.23")), 9080)
+    assert chains and all("metadata" not in c for c in chains)
+
+
+# --- Envoy's types ----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("version", ["1.17", "1.30"])
+def test_listeners_load_into_envoy_types_in_declaration_order(version):
+    from mesh_compile_xds.canonical import canonical_json
+    from mesh_compile_xds.messages import to_message
+
+    def pairs(value):
+        if isinstance(value, dict):
+            return [(k, pairs(v)) for k, v in value.items()]
+        return [pairs(v) for v in value] if isinstance(value, list) else value
+
+    for text, target in ((HTTPBIN, TARGET), (TCP_AND_AUTO, "deploy/db.default"), (INGRESS, TARGET)):
+        for lis in compile_yaml(text, target, version).listeners:
+            assert pairs(canonical_json(to_message("listener", lis))) == pairs(lis), lis["name"]

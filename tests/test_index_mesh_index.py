@@ -1,0 +1,124 @@
+"""index/mesh_index.py: the order of VirtualServices, as istiod's PushContext keeps it.
+
+Sources: 1.17.8 pilot/pkg/model/push_context.go initVirtualServices (sortConfigByCreationTime, then
+mergeVirtualServicesIfNeeded) and virtualservice.go mergeVirtualServicesIfNeeded, which returns the plain
+VirtualServices first and appends the merged delegate roots after them (1.18.7 too); 1.19.8+/1.20.4+/1.21.0
+virtualservice.go sorts the merged list by creation time again (#49554, release note 49539), and 1.30.3
+virtualservice_controller.go returns sortConfigByCreationTime(MergedVirtualServices).
+"""
+from helpers import compile_yaml, route_config, vhost
+
+SERVICES = """
+apiVersion: v1
+kind: Service
+metadata: {name: reviews, namespace: default}
+spec:
+  clusterIP: 10.96.0.20
+  selector: {app: reviews}
+  ports: [{name: http, port: 9080}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: ratings, namespace: default}
+spec:
+  clusterIP: 10.96.0.21
+  selector: {app: ratings}
+  ports: [{name: http, port: 9080}]
+"""
+
+# Created in this order: a root (delegating /a to leaf), a plain VirtualService for the same host, the leaf.
+VIRTUAL_SERVICES = """
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: root, namespace: default, creationTimestamp: "2024-01-01T00:00:00Z"}
+spec:
+  hosts: [reviews]
+  gateways: [mesh, gw]
+  http:
+  - match: [{uri: {prefix: /a}}]
+    delegate: {name: leaf}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: plain, namespace: default, creationTimestamp: "2024-01-02T00:00:00Z"}
+spec:
+  hosts: [reviews]
+  gateways: [mesh, gw]
+  http:
+  - match: [{uri: {prefix: /b}}]
+    route: [{destination: {host: ratings}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: leaf, namespace: default, creationTimestamp: "2024-01-03T00:00:00Z"}
+spec:
+  http:
+  - match: [{uri: {prefix: /a/x}}]
+    route: [{destination: {host: reviews}}]
+"""
+
+
+def _index(roots_in_creation_order: bool):
+    from mesh_compile.index.mesh_config import settings_from
+    from mesh_compile.index.mesh_index import MeshIndex
+    from mesh_compile.load.loader import load_text
+    from mesh_compile.model.objects import parse_object
+    objects = [parse_object(raw)[0] for raw in load_text(SERVICES + VIRTUAL_SERVICES, "t.yaml").objects]
+    return MeshIndex(objects, settings_from(None), roots_in_creation_order=roots_in_creation_order)
+
+
+def _routing(index) -> list[str]:
+    """The VirtualServices that route by themselves (istiod drops delegates, those without hosts, from the list)."""
+    return [vs.name for vs in index.virtual_services_for("default", "mesh") if vs.hosts]
+
+
+def test_roots_keep_their_creation_place_since_1_19():
+    assert _routing(_index(True)) == ["root", "plain"]
+
+
+def test_roots_follow_the_other_virtual_services_in_1_17():
+    assert _routing(_index(False)) == ["plain", "root"]
+
+
+def test_switch_boundary():
+    from mesh_compile.versions import behaviour_for
+    assert not behaviour_for((1, 17)).vs_roots_in_creation_order
+    assert not behaviour_for((1, 18)).vs_roots_in_creation_order
+    assert behaviour_for((1, 19)).vs_roots_in_creation_order
+    assert behaviour_for((1, 30)).vs_roots_in_creation_order
+
+
+def test_sidecar_host_goes_to_the_first_virtual_service_by_version():
+    # httproute.go BuildSidecarOutboundVirtualHosts: a host already claimed by an earlier VirtualService
+    # is skipped for later ones, so the VirtualService order decides whose routes the vhost gets.
+    def prefixes(version):
+        cfg = compile_yaml(SERVICES + VIRTUAL_SERVICES, "deploy/sleep.default", version)
+        routes = vhost(route_config(cfg, "9080"), "reviews.default.svc.cluster.local:9080")["routes"]
+        return [r["match"].get("prefix") or r["match"].get("path") for r in routes]
+    assert prefixes("1.30")[0] == "/a/x"        # the root, created first, wins
+    assert prefixes("1.17")[0] == "/b"          # the plain VirtualService comes first in 1.17
+
+GATEWAY = """
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: default}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: ["*"]
+"""
+
+
+def test_gateway_vhost_routes_follow_the_virtual_service_order_by_version():
+    # 1.17.8 gateway.go buildGatewayHTTPRouteConfig: a host served by several VirtualServices gets their
+    # routes appended in VirtualService order (vHost.Routes = append(vHost.Routes, routes...)).
+    def prefixes(version):
+        cfg = compile_yaml(SERVICES + VIRTUAL_SERVICES + GATEWAY, "deploy/istio-ingressgateway.istio-system", version)
+        (rc,) = cfg.routes
+        (vh,) = [v for v in rc["virtualHosts"] if v["name"].startswith("reviews.")]
+        return [r["match"].get("prefix") for r in vh["routes"]]
+    assert prefixes("1.30") == ["/a/x", "/b"]
+    assert prefixes("1.17") == ["/b", "/a/x"]
