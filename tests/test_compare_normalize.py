@@ -160,3 +160,30 @@ def test_empty_list_has_no_kind():
 def test_duplicate_names_keep_the_first():
     snap = normalize([{"name": "c", "connectTimeout": "1s"}, {"name": "c", "connectTimeout": "2s"}])
     assert snap.resources["clusters"]["c"]["connectTimeout"] == "1s" and snap.notes
+
+
+def test_from_compiled_reads_only_the_kinds_asked_for():
+    """diff against a routes dump must not build clusters, listeners or endpoints (ProxyConfig is lazy)."""
+    from mesh_compile.compare.normalize import from_compiled
+
+    class RoutesOnly:
+        routes = [{"name": "80", "virtualHosts": []}]
+        static_routes: list = []
+        proxy = None
+
+        def __getattr__(self, name):
+            raise AssertionError(f"{name} was built")
+
+    snap = from_compiled(RoutesOnly(), kinds=("routes",))
+    assert snap is not None
+
+
+def test_compile_builds_each_kind_on_first_use():
+    from helpers import compile_yaml
+
+    cfg = compile_yaml(
+        "apiVersion: v1\nkind: Service\nmetadata: {name: a, namespace: default}\n"
+        "spec: {clusterIP: 10.0.0.1, ports: [{name: http, port: 80}]}\n", "deploy/sleep.default")
+    assert "routes" not in vars(cfg) and "clusters" not in vars(cfg)
+    assert [r["name"] for r in cfg.routes if r["name"] == "80"] == ["80"]
+    assert "routes" in vars(cfg) and "clusters" not in vars(cfg)

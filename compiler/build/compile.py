@@ -1,7 +1,8 @@
 """The whole build for one proxy: pure functions of (proxy, index, behaviour)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
 
 from mesh_compile.build import gateway_routes, sidecar_routes
 from mesh_compile.build.bootstrap_static import static_clusters, static_listeners, static_routes
@@ -15,37 +16,57 @@ from mesh_compile.index.sidecar_scope import scope_for
 from mesh_compile.versions import Behaviour
 
 
-@dataclass
 class ProxyConfig:
-    proxy: Proxy
-    behaviour: Behaviour
-    clusters: list[dict] = field(default_factory=list)
-    listeners: list[dict] = field(default_factory=list)
-    routes: list[dict] = field(default_factory=list)
-    endpoints: list[dict] = field(default_factory=list)
+    """Everything istiod would send one proxy, each kind built on first use: `pc routes` or a `diff`
+    against a routes dump then pays for the routes alone. The builders are pure functions of (proxy,
+    index, behaviour), so the order in which kinds are asked for never changes what they hold."""
+
+    def __init__(self, proxy: Proxy, index: MeshIndex, behaviour: Behaviour) -> None:
+        self.proxy, self.index, self.behaviour = proxy, index, behaviour
+
+    @cached_property
+    def scope(self) -> Any:
+        return scope_for(self.proxy, self.index)
+
+    @cached_property
+    def route_names(self) -> list[str]:
+        if self.proxy.is_gateway:
+            return gateway_routes.route_config_names(self.index, self.proxy)
+        return sidecar_routes.route_config_names(self.scope)
+
+    @cached_property
+    def routes(self) -> list[dict]:
+        proxy, index, b = self.proxy, self.index, self.behaviour
+        if proxy.is_gateway:
+            return [gateway_routes.build_route_config(n, index, proxy, b) for n in self.route_names]
+        return [sidecar_routes.build_route_config(n, index, proxy, self.scope, b) for n in self.route_names]
+
+    @cached_property
+    def clusters(self) -> list[dict]:
+        return build_clusters(self.proxy, self.index, self.scope, self.behaviour)
+
+    @cached_property
+    def listeners(self) -> list[dict]:
+        return build_listeners(self.proxy, self.index, self.behaviour, self.route_names)
+
+    @cached_property
+    def endpoints(self) -> list[dict]:
+        return (build_assignments(self.clusters, self.index, self.proxy)
+                + sni_dnat_assignments(self.clusters, self.index, self.proxy))
+
     # the bootstrap's static resources, which istioctl prints beside the dynamic ones
-    static_clusters: list[dict] = field(default_factory=list)
-    static_listeners: list[dict] = field(default_factory=list)
-    static_routes: list[dict] = field(default_factory=list)
+    @cached_property
+    def static_clusters(self) -> list[dict]:
+        return static_clusters(self.behaviour)
+
+    @cached_property
+    def static_listeners(self) -> list[dict]:
+        return static_listeners()
+
+    @cached_property
+    def static_routes(self) -> list[dict]:
+        return static_routes()
 
 
 def compile_proxy(proxy: Proxy, index: MeshIndex, b: Behaviour) -> ProxyConfig:
-    scope = scope_for(proxy, index)
-    if proxy.is_gateway:
-        names = gateway_routes.route_config_names(index, proxy)
-        routes = [gateway_routes.build_route_config(n, index, proxy, b) for n in names]
-    else:
-        names = sidecar_routes.route_config_names(scope)
-        routes = [sidecar_routes.build_route_config(n, index, proxy, scope, b) for n in names]
-    clusters = build_clusters(proxy, index, scope, b)
-    return ProxyConfig(
-        proxy=proxy,
-        behaviour=b,
-        clusters=clusters,
-        listeners=build_listeners(proxy, index, b, names),
-        routes=routes,
-        endpoints=build_assignments(clusters, index, proxy) + sni_dnat_assignments(clusters, index, proxy),
-        static_clusters=static_clusters(b),
-        static_listeners=static_listeners(),
-        static_routes=static_routes(),
-    )
+    return ProxyConfig(proxy, index, b)

@@ -169,8 +169,9 @@ def _plan_against(args: argparse.Namespace, kinds: tuple, stdin: TextIO | None, 
         raise BadInput(f"{args.against} is an empty list: say which kind it is with --kind")
     compiled = compile_target(args, err, stdin)
     old = strip(dump, args.proxy_ip)
-    new = strip(from_compiled(compiled.config, dump.endpoint_form), args.proxy_ip)
-    plan = Plan(f"dump {args.against} ({dump.form})", f"mesh-compile {args.target}", kinds or dump.kinds,
+    kinds = kinds or dump.kinds
+    new = strip(from_compiled(compiled.config, dump.endpoint_form, kinds), args.proxy_ip)
+    plan = Plan(f"dump {args.against} ({dump.form})", f"mesh-compile {args.target}", kinds,
                 old_short="dump", new_short="mesh-compile")
     plan.pairs.append(Pair(args.target, old, new))
     return plan

@@ -286,22 +286,27 @@ def _instance_ips(section: dict) -> list[str]:
     return [ip.strip() for ip in ips.split(",") if ip.strip()] if isinstance(ips, str) else []
 
 
-def from_compiled(cfg: Any, endpoint_form: str = "eds") -> Snapshot:
-    """A compiled ProxyConfig (already camelCase) as a Snapshot; the bootstrap's resources marked static.
-    endpoint_form "status" gives endpoints as Envoy's /clusters view (to compare with `pc endpoint -o json`)."""
+def from_compiled(cfg: Any, endpoint_form: str = "eds", kinds: Iterable[str] = KINDS) -> Snapshot:
+    """A compiled ProxyConfig (already camelCase) as a Snapshot of `kinds`; the bootstrap's resources
+    marked static. endpoint_form "status" gives endpoints as Envoy's /clusters view (to compare with
+    `pc endpoint -o json`). Only the kinds asked for are read, so only they are built (ProxyConfig is lazy)."""
+    kinds = tuple(kinds)
     snap = Snapshot(form="mesh-compile", kinds=KINDS, endpoint_form=endpoint_form)
-    if endpoint_form == "status":
-        from mesh_compile.emit.views import endpoints as status_view
-        endpoints = status_view(cfg)
-    else:
-        endpoints = cfg.endpoints
-    for kind, items in (("routes", cfg.routes), ("clusters", cfg.clusters), ("listeners", cfg.listeners),
-                        ("endpoints", endpoints)):
+    for kind, attr in (("routes", "routes"), ("clusters", "clusters"), ("listeners", "listeners"),
+                       ("endpoints", "endpoints")):
+        if kind not in kinds:
+            continue
+        if kind == "endpoints" and endpoint_form == "status":
+            from mesh_compile.emit.views import endpoints as status_view
+            items = status_view(cfg)
+        else:
+            items = getattr(cfg, attr)
         for item in items:
             snap.add(kind, item)
     for kind, attr in (("routes", "static_routes"), ("clusters", "static_clusters"), ("listeners", "static_listeners")):
-        for item in getattr(cfg, attr, None) or []:
-            snap.add(kind, item, static=True)
+        if kind in kinds:
+            for item in getattr(cfg, attr, None) or []:
+                snap.add(kind, item, static=True)
     ip = getattr(getattr(cfg, "proxy", None), "ip", None)
     snap.proxy_ips = [ip] if ip else []
     return snap
