@@ -45,8 +45,24 @@ CONFIG_DUMP = {"configs": [
 ]}
 
 
-@pytest.mark.parametrize("value", [*CASES, CONFIG_DUMP, [], {}, "x", [[], {}, [1, [2, [3]]]]])
-@pytest.mark.parametrize("split_depth", [0, 1, 2, 3, 5])
-def test_chunks_join_to_the_same_bytes(value, split_depth):
-    from mesh_compile.emit.json_out import istioctl_json_chunks
-    assert b"".join(istioctl_json_chunks(value, split_depth)) == go_indent(value).encode()
+BIG_ROUTES = {"configs": [{"@type": "t", "dynamicRouteConfigs": [
+    {"routeConfig": {"name": "80", "virtualHosts": [{"name": f"h{i}", "d": ["a&b"]} for i in range(7)]}},
+    {"routeConfig": {"name": "90", "virtualHosts": []}}, {"routeConfig": {"name": "x"}}]}]}
+
+
+@pytest.mark.parametrize("value", [*CASES, CONFIG_DUMP, BIG_ROUTES, [], {}, "x", [[], {}, [1, [2, [3]]]],
+                                   [list(range(5)), {"a": list(range(4))}, 3]])
+@pytest.mark.parametrize("per_chunk", [1, 2, 3, 256])
+def test_chunks_join_to_the_same_bytes(value, per_chunk, monkeypatch):
+    from mesh_compile.emit import json_out
+    monkeypatch.setattr(json_out, "RESOURCES_PER_CHUNK", per_chunk)
+    assert b"".join(json_out.istioctl_json_chunks(value)) == go_indent(value).encode()
+
+
+def test_a_config_dump_comes_in_pieces_of_a_few_resources(monkeypatch):
+    """Peak memory: no piece holds more than RESOURCES_PER_CHUNK resources, even inside one big
+    route configuration."""
+    from mesh_compile.emit import json_out
+    monkeypatch.setattr(json_out, "RESOURCES_PER_CHUNK", 2)
+    pieces = list(json_out.istioctl_json_chunks(BIG_ROUTES))
+    assert max(piece.count(b'"name"') for piece in pieces) <= 2

@@ -49,19 +49,27 @@ def istioctl_json(value: Any) -> str:
     return istioctl_json_bytes(value).decode("utf-8")
 
 
-def istioctl_json_chunks(value: Any, split_depth: int = 3) -> Iterator[bytes]:
-    """The bytes of istioctl_json_bytes(value), in pieces: containers down to `split_depth` are written
-    here, the values below them (for a config_dump: each resource) are encoded one at a time. Writing
-    the pieces as they come keeps one resource's text in memory instead of the whole output (the
-    N=10000 config_dump is about 800 MB, and each full-size copy of it counts at peak)."""
+RESOURCES_PER_CHUNK = 256
+
+
+def istioctl_json_chunks(value: Any) -> Iterator[bytes]:
+    """The bytes of istioctl_json_bytes(value), in pieces of at most RESOURCES_PER_CHUNK resources:
+    the list of resources (the top-level list of `pc cluster -o json`, or each section's list inside a
+    config_dump: configs[i].dynamicActiveClusters, ...) is encoded a slice at a time, the containers
+    above it here. Writing the pieces as they come keeps a slice's text in memory instead of the whole
+    output (the N=10000 config_dump is about 800 MB, and each full-size copy of it counts at peak),
+    while slices keep the per-call cost of the encoder off the time."""
+    split_depth = 3 if isinstance(value, dict) and "configs" in value else 0
     yield from _chunks(value, 0, split_depth)
     yield b"\n"
 
 
 def _chunks(value: Any, depth: int, split_depth: int) -> Iterator[bytes]:
-    if depth >= split_depth or not isinstance(value, (dict, list)) or not value:
-        text = istioctl_json_bytes(value)[:-1]           # without its final newline
-        yield text.replace(b"\n", b"\n" + b"    " * depth) if depth and b"\n" in text else text
+    if not isinstance(value, (dict, list)) or not value or depth > split_depth and not _is_big(value):
+        yield _indented(istioctl_json_bytes(value)[:-1], depth)    # without its final newline
+        return
+    if isinstance(value, list) and (depth == split_depth or len(value) > RESOURCES_PER_CHUNK):
+        yield from _list_in_slices(value, depth, split_depth)
         return
     pad = b"\n" + b"    " * (depth + 1)
     opening, closing = (b"{", b"}") if isinstance(value, dict) else (b"[", b"]")
@@ -73,3 +81,46 @@ def _chunks(value: Any, depth: int, split_depth: int) -> Iterator[bytes]:
             yield istioctl_json_bytes(key)[:-1] + b": "
         yield from _chunks(item, depth + 1, split_depth)
     yield b"\n" + b"    " * depth + closing
+
+
+def _list_in_slices(value: list, depth: int, split_depth: int) -> Iterator[bytes]:
+    """A non-empty list at `depth`, up to RESOURCES_PER_CHUNK items per encoder call: each slice's text
+    without its brackets ("[\n    item,\n    item\n]") is the items at the right depth once shifted.
+    A big item (a route configuration with thousands of virtual hosts) is split on its own."""
+    yield b"["
+    first, start = True, 0
+    while start < len(value):
+        if _is_big(value[start]):
+            yield (b"" if first else b",") + b"\n" + b"    " * (depth + 1)
+            yield from _chunks(value[start], depth + 1, split_depth)
+            start += 1
+        else:
+            end = start + 1
+            while end < len(value) and end - start < RESOURCES_PER_CHUNK and not _is_big(value[end]):
+                end += 1
+            text = istioctl_json_bytes(value[start:end])[2:-3]
+            yield (b"" if first else b",") + b"\n" + _indented(text, depth, first_line=True)
+            start = end
+        first = False
+    yield b"\n" + b"    " * depth + b"]"
+
+
+def _is_big(value: Any, levels: int = 3) -> bool:
+    """A list longer than RESOURCES_PER_CHUNK, or a dict holding one within `levels` levels (looking
+    into dicts only: resources hold their long lists a key or two down)."""
+    if isinstance(value, list):
+        return len(value) > RESOURCES_PER_CHUNK
+    if isinstance(value, dict) and levels:
+        return any(_is_big(v, levels - 1) for v in value.values() if isinstance(v, (dict, list)))
+    return False
+
+
+def _indented(text: bytes, depth: int, first_line: bool = False) -> bytes:
+    """`text` (encoded at depth 0) moved to `depth`: every line but the first gains the padding (the
+    first sits after a key or a comma already padded), or every line with `first_line`."""
+    if not depth:
+        return text
+    pad = b"    " * depth
+    if b"\n" in text:
+        text = text.replace(b"\n", b"\n" + pad)
+    return pad + text if first_line else text
