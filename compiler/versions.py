@@ -138,6 +138,9 @@ _SINCE: dict[str, tuple[tuple[int, int], str]] = {
                           "true (false through 1.20.8): cluster_tls.go setAutoSniAndAutoSanValidation for SIMPLE/MUTUAL"),
     "no_gateway_istio_authn": ((1, 20), "1.20.0 gateway.go buildGatewayListeners: no istio_authn network filter; 1.17.8-"
                                "1.19.10 appended xdsfilters.IstioNetworkAuthenticationFilter to every gateway chain"),
+    "no_inbound_istio_authn": ((1, 20), "1.20.0 listener_inbound.go buildInboundNetworkFilters(ForHTTP): no istio_authn "
+                               "network filter; 1.17.8-1.19.10 put IstioNetworkAuthenticationFilter first on every "
+                               "sidecar inbound chain (proxy >= 1.17)"),
 }
 
 
@@ -211,6 +214,7 @@ class Behaviour:
     passthrough_target_port: bool
     upstream_auto_sni: bool
     no_gateway_istio_authn: bool
+    no_inbound_istio_authn: bool
 
     @property
     def config_api_version(self) -> str:

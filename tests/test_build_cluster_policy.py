@@ -7,22 +7,10 @@ detection), shouldH2Upgrade (DR UPGRADE upgrades any port, DEFAULT defers to the
 applyTCPKeepalive (mesh keepalive overridden field by field, whole seconds); istio-facts.md 5.4-5.6.
 """
 from helpers import cluster, compile_yaml
+from meshes import destination_rule, doc, service
 
-SVC = """
-apiVersion: v1
-kind: Service
-metadata: {name: reviews, namespace: default}
-spec:
-  selector: {app: reviews}
-  ports: [{name: http, port: 9080}, {name: tcp, port: 3306}]
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: reviews, namespace: default}
-spec:
-  host: reviews
-  trafficPolicy:
-"""
+SVC = doc(service("reviews", "[{name: http, port: 9080}, {name: tcp, port: 3306}]"),
+          destination_rule("reviews", "reviews") + "  trafficPolicy:\n")
 NAME = "outbound|9080||reviews.default.svc.cluster.local"
 TCP_NAME = "outbound|3306||reviews.default.svc.cluster.local"
 

@@ -1,4 +1,6 @@
 """Clusters against istio-facts.md section 5 (default EDS cluster, DR policies, subsets, fixed clusters)."""
+import pytest
+
 from helpers import cluster, compile_yaml
 
 MESH = """
@@ -86,7 +88,9 @@ def test_fixed_clusters_sidecar_and_gateway():
     names = [c["name"] for c in side.clusters]
     assert {"BlackHoleCluster", "PassthroughCluster", "InboundPassthroughCluster"} <= set(names)
     old = compile_yaml(MESH, "deploy/productpage.default", version="1.17")
-    assert {"InboundPassthroughClusterIpv4", "InboundPassthroughClusterIpv6"} <= {c["name"] for c in old.clusters}
+    # cluster_builder.go@1.17.8 buildInboundPassthroughClusters: one per IP family the proxy has (IPv4 here)
+    assert [c["name"] for c in old.clusters if c["name"].startswith("InboundPassthrough")] == [
+        "InboundPassthroughClusterIpv4"]
     gw = compile_yaml(MESH, "deploy/istio-ingressgateway.istio-system")
     gw_names = {c["name"] for c in gw.clusters}
     assert "BlackHoleCluster" in gw_names and "PassthroughCluster" not in gw_names
@@ -110,3 +114,37 @@ spec:
         {"address": "jsonplaceholder.typicode.com", "portValue": 80}
     assert c["metadata"]["filterMetadata"]["istio"]["external"] is True
     assert c["respectDnsTtl"] is True and c["dnsRefreshRate"] == "60s"
+
+
+IPV6_POD = """
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: v6pod, namespace: default, labels: {app: v6}}
+status: {phase: Running, conditions: [{type: Ready, status: "True"}], podIP: "fd00::11"}
+"""
+
+
+def _inbound_passthrough(cfg):
+    return [c for c in cfg.clusters if c["name"].startswith("InboundPassthrough")]
+
+
+def test_inbound_passthrough_ipv4_pod():
+    # model/context.go@1.17.8 DiscoverIPMode (all IPv4 -> IPv4) + cluster_builder.go@1.17.8
+    # buildInboundPassthroughClusters: only InboundPassthroughClusterIpv4, bound to 127.0.0.6:0
+    [old] = _inbound_passthrough(compile_yaml(MESH, "deploy/productpage.default", version="1.17"))
+    assert old["name"] == "InboundPassthroughClusterIpv4"
+    assert old["upstreamBindConfig"] == {"sourceAddress": {"address": "127.0.0.6", "portValue": 0}}
+    # cluster_builder.go@1.30.3 buildInboundPassthroughCluster: IPv4 source, no extra source addresses
+    [new] = _inbound_passthrough(compile_yaml(MESH, "deploy/productpage.default"))
+    assert new["upstreamBindConfig"] == {"sourceAddress": {"address": "127.0.0.6", "portValue": 0}}
+
+
+@pytest.mark.parametrize("version,name", [("1.17", "InboundPassthroughClusterIpv6"),
+                                          ("1.30", "InboundPassthroughCluster")])
+def test_inbound_passthrough_ipv6_pod(version, name):
+    # an IPv6-only proxy: SupportsIPv4 false -> no Ipv4 cluster (1.17.8); src InboundPassthroughBindIpv6
+    # "::6" (1.30.3 cluster_builder.go buildInboundPassthroughCluster)
+    [c] = _inbound_passthrough(compile_yaml(MESH + IPV6_POD, "v6pod.default", version=version))
+    assert c["name"] == name
+    assert c["upstreamBindConfig"] == {"sourceAddress": {"address": "::6", "portValue": 0}}

@@ -152,3 +152,32 @@ def test_parse_sni_key():
     assert parse_sni_key(DEFAULT) == ("outbound", 80, "", "web.shop.svc.cluster.local")
     assert parse_sni_key(SUBSET) == ("outbound", 80, "v1", "web.shop.svc.cluster.local")
     assert parse_sni_key("outbound|80||web.shop.svc.cluster.local") is None
+
+
+SIMPLE_DR = MESH.replace("trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}", "trafficPolicy: {tls: {mode: SIMPLE}}")
+HTTP_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
+
+
+def test_no_auto_sni_options_without_tls():
+    # cluster_traffic_policy.go@1.30.3 applyTrafficPolicy: SniDnatClusterMode skips buildUpstreamTLSSettings /
+    # applyUpstreamTLSSettings, so cluster_tls.go setAutoSniAndAutoSanValidation never runs and no
+    # httpProtocolOptions are created; clusterWrapper.build (cluster_builder.go@1.30.3) then adds no
+    # typedExtensionProtocolOptions (its default explicitHttpConfig comes only with other options)
+    cfg = compile_yaml(SIMPLE_DR + CROSS, GW, "1.30")
+    normal = cluster(cfg, "outbound|80||web.shop.svc.cluster.local")
+    assert normal["typedExtensionProtocolOptions"][HTTP_OPTIONS]["upstreamHttpProtocolOptions"] == {
+        "autoSni": True, "autoSanValidation": True}
+    for name in (DEFAULT, SUBSET):
+        assert "typedExtensionProtocolOptions" not in cluster(cfg, name)
+
+
+def test_other_http_options_kept_without_auto_sni():
+    # applyConnectionPool still runs in SniDnatClusterMode (cluster_traffic_policy.go@1.30.3): idleTimeout
+    # gives commonHttpProtocolOptions, and clusterWrapper.build its default explicitHttpConfig (HTTP/1.1)
+    text = SIMPLE_DR.replace("{tls: {mode: SIMPLE}}",
+                             "{tls: {mode: SIMPLE}, connectionPool: {http: {idleTimeout: 30s}}}")
+    cfg = compile_yaml(text + CROSS, GW, "1.30")
+    options = cluster(cfg, DEFAULT)["typedExtensionProtocolOptions"][HTTP_OPTIONS]
+    assert "upstreamHttpProtocolOptions" not in options
+    assert options["commonHttpProtocolOptions"] == {"idleTimeout": "30s"}
+    assert options["explicitHttpConfig"] == {"httpProtocolOptions": {}}

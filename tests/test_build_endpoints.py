@@ -41,3 +41,35 @@ def test_ip_endpoint_keeps_its_socket_address():
     cfg = compile_yaml(text, "deploy/sleep.uds")
     lb = _assignment(cfg, "outbound|6553||uds.cluster.local")["endpoints"][0]["lbEndpoints"]
     assert lb[0]["endpoint"]["address"] == {"socketAddress": {"address": "10.1.2.3", "portValue": 6553}}
+
+
+TLS_SE = """
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: vms, namespace: uds}
+spec:
+  hosts: [vms.example.internal]
+  location: MESH_INTERNAL
+  ports:
+  - {number: 8080, name: http, protocol: HTTP}
+  endpoints:
+  - {address: 10.1.0.1, labels: {security.istio.io/tlsMode: istio}}
+  - {address: 10.1.0.2, serviceAccount: vm-sa}
+  - {address: 10.1.0.3}
+  - {address: 10.1.0.4, serviceAccount: vm-sa, labels: {security.istio.io/tlsMode: disabled}}
+  resolution: STATIC
+"""
+
+
+def test_service_entry_endpoint_tls_mode():
+    # serviceentry/conversion.go getTLSModeFromWorkloadEntry (1.17.8 and 1.30.3): the endpoint's
+    # security.istio.io/tlsMode label, else "istio" when it has a serviceAccount, else "disabled";
+    # networking/util/util.go BuildLbEndpointMetadata then puts envoy.transport_socket_match
+    # {tlsMode: istio} on the endpoint for a mode other than disabled
+    for version in ("1.17", "1.30"):
+        cfg = compile_yaml(TLS_SE, "deploy/sleep.uds", version)
+        lb = _assignment(cfg, "outbound|8080||vms.example.internal")["endpoints"][0]["lbEndpoints"]
+        got = {e["endpoint"]["address"]["socketAddress"]["address"]:
+               (e.get("metadata") or {}).get("filterMetadata", {}).get("envoy.transport_socket_match") for e in lb}
+        assert got == {"10.1.0.1": {"tlsMode": "istio"}, "10.1.0.2": {"tlsMode": "istio"},
+                       "10.1.0.3": None, "10.1.0.4": None}, version

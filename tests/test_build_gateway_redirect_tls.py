@@ -1,25 +1,12 @@
 """A redirect without a scheme on an HTTPS gateway server counts as https, so port 443 is dropped
 (route.go ApplyRedirect with RouteOptions.IsTLS, 1.18+; istio-facts 2.7)."""
 from helpers import compile_yaml, route_config
+from meshes import SEP, gateway, virtual_service
 
-MESH = """
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: default}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: 443, name: https, protocol: HTTPS}
+MESH = gateway("gw") + """  - port: {number: 443, name: https, protocol: HTTPS}
     hosts: [a.example.com]
     tls: {mode: SIMPLE, credentialName: a-cert}
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: r, namespace: default}
-spec:
-  hosts: [a.example.com]
-  gateways: [gw]
-  http:
+""" + SEP + virtual_service("r", "a.example.com", gateways="gw") + """  http:
   - redirect: {authority: b.example.com, port: 443}
 """
 

@@ -1,33 +1,12 @@
 """Gateway route configs against istio-facts.md section 4."""
 from helpers import compile_yaml, route_config
+from meshes import SEP, doc, gateway, service, virtual_service
 
-GW = """
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: default}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: 80, name: http, protocol: HTTP}
+GW = doc(gateway("gw") + """  - port: {number: 80, name: http, protocol: HTTP}
     hosts: ["*.example.com", "other/b.example.org"]
----
-apiVersion: v1
-kind: Service
-metadata: {name: httpbin, namespace: default}
-spec:
-  clusterIP: 10.96.0.30
-  ports: [{name: http, port: 8000, targetPort: 8080}]
-"""
+""", service("httpbin", "[{name: http, port: 8000, targetPort: 8080}]", cluster_ip="10.96.0.30", selector=False))
 
-VS = """
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: httpbin, namespace: default}
-spec:
-  hosts: [a.example.com, c.example.com, b.example.org]
-  gateways: [gw]
-  http:
+VS = SEP + virtual_service("httpbin", "a.example.com, c.example.com, b.example.org", gateways="gw") + """  http:
   - match: [{uri: {prefix: /get}}]
     route: [{destination: {host: httpbin}}]
 """
@@ -62,15 +41,7 @@ def test_1_17_gateway_has_no_max_direct_response_body():
 
 
 def test_catch_all_routes_move_last_when_virtual_services_merge():
-    other = """
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: first, namespace: default}
-spec:
-  hosts: [a.example.com]
-  gateways: [gw]
-  http:
+    other = SEP + virtual_service("first", "a.example.com", gateways="gw") + """  http:
   - route: [{destination: {host: httpbin}}]
 """
     cfg = compile_yaml(GW + other + VS, "deploy/istio-ingressgateway.istio-system")
@@ -81,15 +52,7 @@ spec:
 def test_match_level_gateway_names_resolve_like_the_virtual_service_gateways():
     """The legacy `gw.default.svc.cluster.local` in a match names the same Gateway as `gw` (facts 2.4;
     istiod's validation accepts it with a warning, while `./gw` is rejected there)."""
-    vs = """
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: scoped, namespace: default}
-spec:
-  hosts: [a.example.com]
-  gateways: [gw]
-  http:
+    vs = SEP + virtual_service("scoped", "a.example.com", gateways="gw") + """  http:
   - match: [{uri: {prefix: /short}, gateways: [gw]}, {uri: {prefix: /fqdn}, gateways: [gw.default.svc.cluster.local]},
             {uri: {prefix: /other}, gateways: [elsewhere]}]
     route: [{destination: {host: httpbin}}]

@@ -4,31 +4,11 @@ and the tags where they changed (cited per test). Expected values are read from 
 import pytest
 
 from helpers import compile_yaml, route_config, vhost
+from meshes import doc, service, virtual_service
 
-BASE = """
-apiVersion: v1
-kind: Service
-metadata: {name: productpage, namespace: default}
-spec:
-  clusterIP: 10.96.0.22
-  selector: {app: productpage}
-  ports: [{name: http, port: 9080}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: reviews, namespace: default}
-spec:
-  clusterIP: 10.96.0.20
-  selector: {app: reviews}
-  ports: [{name: http, port: 9080}]
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: reviews, namespace: default}
-spec:
-  hosts: [reviews]
-  http:
-"""
+BASE = doc(service("productpage", "[{name: http, port: 9080}]", cluster_ip="10.96.0.22"),
+           service("reviews", "[{name: http, port: 9080}]", cluster_ip="10.96.0.20"),
+           virtual_service("reviews", "reviews") + "  http:\n")
 
 
 def _routes(http_yaml: str, version: str = "1.30") -> list[dict]:

@@ -7,35 +7,14 @@ TestMergeHTTPMatchRequests), and istio-facts.md section 3 "Delegate VS".
 import pytest
 
 from helpers import compile_yaml, route_config, vhost
+from meshes import SEP, doc, service, virtual_service
 from mesh_compile.build.delegate import has_conflict, merge_matches
 from mesh_compile.model.virtual_service import HTTPMatchRequest
 
-SERVICES = """
-apiVersion: v1
-kind: Service
-metadata: {name: productpage, namespace: default}
-spec:
-  clusterIP: 10.96.0.22
-  selector: {app: productpage}
-  ports: [{name: http, port: 9080}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: reviews, namespace: bookinfo}
-spec:
-  clusterIP: 10.96.0.20
-  selector: {app: reviews}
-  ports: [{name: http, port: 9080}]
-"""
+SERVICES = doc(service("productpage", "[{name: http, port: 9080}]", cluster_ip="10.96.0.22"),
+               service("reviews", "[{name: http, port: 9080}]", namespace="bookinfo", cluster_ip="10.96.0.20"))
 
-ROOT = """
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: root, namespace: default}
-spec:
-  hosts: [reviews.bookinfo.svc.cluster.local]
-  http:
+ROOT = SEP + virtual_service("root", "reviews.bookinfo.svc.cluster.local") + """  http:
   - name: r
     match: [{uri: {prefix: /reviews}}]
     timeout: 5s
@@ -45,13 +24,7 @@ spec:
     - destination: {host: productpage}
 """
 
-LEAF = """
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: leaf, namespace: bookinfo}
-spec:
-  exportTo: [{export}]
+LEAF = SEP + virtual_service("leaf", namespace="bookinfo") + """  exportTo: [{export}]
   http:
   - name: v2
     match: [{uri: {exact: /reviews/v2}, name: m}]

@@ -1,7 +1,7 @@
-"""Telemetry and Istio filters of sidecar outbound listeners (compiler/build/http_filters.py, access_log.py,
-listener_telemetry.py). Expected values come from istiod at the tags (listener_builder.go
-buildHTTPConnectionManager, xds/filters/filters.go, tracing.go, model/telemetry.go, model/telemetry_logging.go,
-the istio-discovery chart) and from the real sidecar dump
+"""Telemetry and Istio filters of sidecar outbound and inbound listeners (compiler/build/http_filters.py,
+access_log.py, listener_telemetry.py). Expected values come from istiod at the tags (listener_builder.go
+buildHTTPConnectionManager, listener_inbound.go, xds/filters/filters.go, tracing.go, model/telemetry.go,
+model/telemetry_logging.go, the istio-discovery chart) and from the real sidecar dump
 shared/reference/istio/istio-istio/istioctl/pkg/authz/testdata/configdump.yaml (a ~1.18 proxy, cited as
 configdump.yaml:LINE); none from our own output."""
 import pytest
@@ -265,3 +265,66 @@ def test_mesh_config_telemetry_fields_from_the_config_map_text():
     assert (default.access_log_file, default.enable_tracing, default.default_metrics_providers) == ("", True, ("prometheus",))
     _, problems = parse_mesh_config("accessLogEncoding: XML\n")
     assert [p.field for p in problems] == ["mesh.accessLogEncoding"]
+
+
+# --- sidecar inbound ------------------------------------------------------------------------------------------
+
+AUTHN = "istio_authn"
+
+
+def _inbound_filters(version, mesh=None):
+    """Filter names of the virtualInbound chains for the client's own ports (web's 8080 HTTP, db's 3306 TCP)."""
+    text = SVCS.replace("metadata: {name: web, namespace: shop}\nspec:\n",
+                        "metadata: {name: web, namespace: shop}\nspec:\n  selector: {app: client}\n")
+    lis = _listener(compile_yaml(text, TARGET, version, mesh=mesh), "virtualInbound")
+    [http, _plain] = [c for c in lis["filterChains"] if c.get("filterChainMatch", {}).get("destinationPort") == 8080]
+    return lis, http["filters"]
+
+
+@pytest.mark.parametrize("version,expected", [
+    ("1.17", [AUTHN, MX]), ("1.19", [AUTHN, MX]), ("1.20", [MX]), ("1.30", [MX])])
+def test_inbound_network_filters(version, expected):
+    # listener_inbound.go buildInboundNetworkFiltersForHTTP: IstioNetworkAuthenticationFilter (1.17.8-1.19.10,
+    # proxy >= 1.17), then buildMetadataExchangeNetworkFilters (TCPListenerMx); configdump.yaml:4011-4026
+    from mesh_compile.build import http_filters as HF
+    from mesh_compile.versions import behaviour_for
+    assert [f["name"] for f in HF.inbound_network_filters(behaviour_for((1, int(version[2:]))))] == expected
+    _lis, filters = _inbound_filters(version)
+    assert [f["name"] for f in filters] == expected + ["envoy.filters.network.http_connection_manager"]
+
+
+@pytest.mark.parametrize("version,mx", [
+    ("1.21", {"@type": URL + "envoy.tcp.metadataexchange.config.MetadataExchange", "protocol": "istio-peer-exchange"}),
+    ("1.22", {"@type": URL + "udpa.type.v1.TypedStruct",
+              "typeUrl": URL + "envoy.tcp.metadataexchange.config.MetadataExchange",
+              "value": {"enable_discovery": True, "protocol": "istio-peer-exchange"}})])
+def test_inbound_tcp_metadata_exchange_shape(version, mx):
+    # xds/filters.go tcpMx: a MetadataExchange message in 1.21.6, a TypedStruct with enable_discovery from 1.22.0
+    _lis, filters = _inbound_filters(version)
+    assert filters[0] == {"name": MX, "typedConfig": mx}
+
+
+def test_inbound_stats_go_right_before_the_protocol_stack():
+    from mesh_compile.build import http_filters as HF
+    from mesh_compile.versions import behaviour_for
+    mysql = {"name": "envoy.filters.network.mysql_proxy", "typedConfig": {}}
+    tcp = {"name": TCP_PROXY, "typedConfig": {"statPrefix": "inbound|3306||"}}
+    for version in ((1, 18), (1, 19)):
+        b = behaviour_for(version)
+        tel = HF.Telemetry(b=b, prometheus=True, access_log=None, tracing=True, sampling=1.0, service_tags=())
+        # 1.18.7/1.19.10 buildInboundNetworkFilters: authn, mx, authz, metrics, buildNetworkFiltersStack
+        out = HF.decorate_network_filters(HF.inbound_network_filters(b) + [mysql, tcp], tel, HF.SIDECAR_INBOUND)
+        assert [f["name"] for f in out] == [AUTHN, MX, STATS, mysql["name"], TCP_PROXY]
+    b = behaviour_for((1, 17))
+    tel = HF.Telemetry(b=b, prometheus=False, access_log=None, tracing=True, sampling=1.0, service_tags=())
+    # telemetryv2_1.17.yaml tcp-stats-filter-1.17: INSERT_BEFORE tcp_proxy, whatever comes before it
+    out = HF.decorate_network_filters(HF.inbound_network_filters(b) + [mysql, tcp], tel, HF.SIDECAR_INBOUND)
+    assert [f["name"] for f in out] == [AUTHN, MX, mysql["name"], STATS, TCP_PROXY]
+
+
+def test_inbound_without_prometheus_provider():
+    # generateStatsConfig: no metrics provider, no istio.stats on inbound chains either (blackhole included)
+    lis, filters = _inbound_filters("1.30", mesh={"defaultProviders": {}})
+    assert [f["name"] for f in lis["filterChains"][0]["filters"]] == [MX, TCP_PROXY]
+    names = [f["name"] for f in filters[-1]["typedConfig"]["httpFilters"]]
+    assert names == [MX, GRPC_STATS, FAULT, CORS, ROUTER]

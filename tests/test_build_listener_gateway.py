@@ -3,40 +3,17 @@ security/model/authentication.go (1.17.8 v1alpha3/, 1.30.3 core/). Expected valu
 import pytest
 
 from helpers import compile_yaml
+from meshes import SEP, doc, gateway, service
 from test_build_listener_outbound import assert_canonical, listener, tcp_config
 
 GW = "deploy/istio-ingressgateway.istio-system"
-SVCS = """
-apiVersion: v1
-kind: Service
-metadata: {name: web, namespace: shop}
-spec:
-  clusterIP: 10.96.0.21
-  ports: [{name: http, port: 80, targetPort: 8080}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: secure, namespace: shop}
-spec:
-  clusterIP: 10.96.0.22
-  ports: [{name: https, port: 443, targetPort: 8443}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: db, namespace: shop}
-spec:
-  clusterIP: 10.96.0.20
-  ports: [{name: tcp, port: 3306, targetPort: 3306}]
-"""
-GATEWAY = """
----
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: shop}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: 80, name: http, protocol: HTTP}
+SVCS = doc(service("web", "[{name: http, port: 80, targetPort: 8080}]", namespace="shop", cluster_ip="10.96.0.21",
+                   selector=False),
+           service("secure", "[{name: https, port: 443, targetPort: 8443}]", namespace="shop",
+                   cluster_ip="10.96.0.22", selector=False),
+           service("db", "[{name: tcp, port: 3306, targetPort: 3306}]", namespace="shop", cluster_ip="10.96.0.20",
+                   selector=False))
+GATEWAY = SEP + gateway("gw", namespace="shop") + """  - port: {number: 80, name: http, protocol: HTTP}
     hosts: ["*"]
     tls: {httpsRedirect: true}
   - port: {number: 443, name: https, protocol: HTTPS}
@@ -197,15 +174,7 @@ spec:
 
 
 def test_bind_names_the_listener_and_route():
-    text = SVCS + """
----
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: shop}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
-  - port: {number: 80, name: http, protocol: HTTP}
+    text = SVCS + SEP + gateway("gw", namespace="shop") + """  - port: {number: 80, name: http, protocol: HTTP}
     bind: 10.0.0.1
     hosts: ["*"]
 """

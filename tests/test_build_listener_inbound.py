@@ -5,8 +5,10 @@ Expected values come from the real sidecar ListenersConfigDump
 shared/reference/istio/istio-istio/istioctl/pkg/authz/testdata/configdump.yaml (listener virtualInbound, lines
 3952 on: Service httpbin port 8000 -> targetPort 80, default PERMISSIVE mTLS) and from istiod's code:
 listener_inbound.go, filterchain_options.go, httproute.go buildSidecarInboundHTTPRouteConfig, route.go
-BuildDefaultHTTPInboundRoute, security/authn/utils BuildInboundTLS at 1.17.8 (core/v1alpha3/) and 1.30.3 (core/),
-with the release switches cited in compiler/versions.py. None is read from our own output.
+BuildDefaultHTTPInboundRoute, security/authn/utils BuildInboundTLS, networkfilter.go, listener_builder.go
+buildHTTPConnectionManager, xds/filters/filters.go, model/telemetry.go at 1.17.8 (core/v1alpha3/) and 1.30.3
+(core/), the 1.17.8 istio-discovery chart's telemetryv2_1.17.yaml, with the release switches cited in
+compiler/versions.py. None is read from our own output.
 """
 import json
 import re
@@ -45,21 +47,32 @@ def _tcp(cluster):
             "typedConfig": {"@type": TCP_TYPE, "statPrefix": cluster, "cluster": cluster}}
 
 
+def _terminal(chain):
+    """The chain's last filter: its tcp_proxy or connection manager (after the Istio filters)."""
+    return chain["filters"][-1]
+
+
 # --- the reference dump ---------------------------------------------------------------------------------------
 
-# What the dump has that is not built yet (telemetry and security filters, tracing): dropped before comparing.
-_NOT_BUILT_NETWORK = {"istio_authn", "istio.metadata_exchange", "envoy.filters.network.rbac", "istio.stats"}
-_BUILT_HTTP = {"envoy.filters.http.fault", "envoy.filters.http.cors", "envoy.filters.http.router"}
+# The dump's release: InboundPassthroughClusterIpv4 and 0.0.0.0/0 passthrough matches, no ';' stat delimiter,
+# tls_inspector without initialReadBufferSize (all before 1.23), no inbound retry policy (before 1.24), the TCP
+# metadata exchange as a plain MetadataExchange (before 1.22), istio_authn (before 1.20), the Wasm HTTP metadata
+# exchange (before 1.19) beside a native stats.PluginConfig (from 1.18): every switch says 1.18.
+# What the dump has that comes from its AuthorizationPolicy objects (not read yet): dropped before comparing.
+_AUTHZ_NETWORK = {"envoy.filters.network.rbac"}
+_AUTHZ_HTTP = {"envoy.filters.http.rbac", "envoy.filters.http.ext_authz"}
+# the dump's pod: canonical service httpbin, revision v1 (its tracing custom tags)
+HTTPBIN_LABELS = {"app": "httpbin", "version": "v1"}
 
 
-def _camel(value):
+def _camel(value, struct=False):
+    """proto field names to JSON names; the Struct `value` of a TypedStruct keeps its keys."""
     if isinstance(value, dict):
         def key(k):
-            keep = k.startswith("@") or k == "type_url"
-            return k if keep else re.sub(r"_([a-z0-9])", lambda m: m.group(1).upper(), k)
-        return {key(k): _camel(v) for k, v in value.items()}
+            return k if k.startswith("@") or struct else re.sub(r"_([a-z0-9])", lambda m: m.group(1).upper(), k)
+        return {key(k): _camel(v, struct or k == "value") for k, v in value.items()}
     if isinstance(value, list):
-        return [_camel(v) for v in value]
+        return [_camel(v, struct) for v in value]
     return value
 
 
@@ -70,22 +83,101 @@ def _reference_virtual_inbound():
     listener = _camel(listener)
     listener.pop("@type")
     for chain in listener["filterChains"]:
-        chain["filters"] = [f for f in chain["filters"] if f["name"] not in _NOT_BUILT_NETWORK]
+        chain["filters"] = [f for f in chain["filters"] if f["name"] not in _AUTHZ_NETWORK]
         for f in chain["filters"]:
             typed = f["typedConfig"]
             if "httpFilters" in typed:
-                typed["httpFilters"] = [h for h in typed["httpFilters"] if h["name"] in _BUILT_HTTP]
-                typed.pop("tracing")
-                typed.pop("requestIdExtension")
+                typed["httpFilters"] = [h for h in typed["httpFilters"] if h["name"] not in _AUTHZ_HTTP]
     return listener
 
 
 @pytest.mark.skipif(not REFERENCE.exists(), reason="shared reference data not present")
-@pytest.mark.parametrize("version", ["1.17", "1.22"])
-def test_virtual_inbound_equals_the_reference_dump_before_1_23(version):
-    # The dump predates 1.23 (InboundPassthroughClusterIpv4, 0.0.0.0/0 passthrough matches, no ';' stat
-    # delimiter, tls_inspector without initialReadBufferSize) and 1.24 (no inbound retry policy).
-    assert _listener(compile_yaml(HTTPBIN, TARGET, version)) == _reference_virtual_inbound()
+def test_virtual_inbound_equals_the_reference_dump_1_18():
+    # every chain's network filters (istio_authn, istio.metadata_exchange, istio.stats, tcp_proxy / HCM), the
+    # HCM's http filters (metadata exchange, grpc_stats, fault, cors, istio.stats, router), tracing and request id
+    got = _listener(compile_yaml(HTTPBIN, TARGET, "1.18", labels=HTTPBIN_LABELS))
+    assert got == _reference_virtual_inbound()
+
+
+# --- per release: the Istio filters of the inbound chains ---------------------------------------------------------
+
+MX, AUTHN, STATS = "istio.metadata_exchange", "istio_authn", "istio.stats"
+HCM_NAME, TCP_NAME = "envoy.filters.network.http_connection_manager", "envoy.filters.network.tcp_proxy"
+INBOUND_HTTP_FILTERS = [MX, "envoy.filters.http.grpc_stats", "envoy.filters.http.fault", "envoy.filters.http.cors",
+                        STATS, "envoy.filters.http.router"]
+
+
+def _names(filters):
+    return [f["name"] for f in filters]
+
+
+@pytest.mark.parametrize("version,authn", [("1.17", True), ("1.19", True), ("1.20", False), ("1.22", False),
+                                           ("1.30", False)])
+def test_inbound_chain_filter_order(version, authn):
+    # 1.17.8-1.19.10 buildInboundNetworkFilters(ForHTTP): istio_authn, metadata exchange, (authz), stats, stack;
+    # 1.20.0+ buildCompleteNetworkFilters: metadata exchange, (authz), stats, stack; HTTP chains: no stats
+    # network filter. buildInboundBlackhole: metadata exchange, stats, tcp_proxy in every release.
+    # 1.17's stats come from telemetryv2_1.17.yaml (INSERT_BEFORE router / tcp_proxy): the same places.
+    lis = _listener(compile_yaml(HTTPBIN, TARGET, version))
+    prefix = [AUTHN, MX] if authn else [MX]
+    assert _names(lis["filterChains"][0]["filters"]) == [MX, STATS, TCP_NAME]
+    for chain in lis["filterChains"][1:]:
+        http = chain["filters"][-1]["name"] == HCM_NAME
+        assert _names(chain["filters"]) == prefix + ([HCM_NAME] if http else [STATS, TCP_NAME]), chain["name"]
+        if http:
+            # buildHTTPConnectionManager for SIDECAR_INBOUND: no istio.alpn, no authn filter without
+            # RequestAuthentication (authn BuildHTTP: JwtFilter only)
+            assert _names(chain["filters"][-1]["typedConfig"]["httpFilters"]) == INBOUND_HTTP_FILTERS
+
+
+def test_inbound_filters_1_17_envoy_filter_stats():
+    # telemetryv2_1.17.yaml stats-filter-1.17 / tcp-stats-filter-1.17, SIDECAR_INBOUND patches: TypedStruct
+    # stats.PluginConfig, HTTP value {"disable_host_header_fallback": true}, TCP value {}
+    lis = _listener(compile_yaml(HTTPBIN, TARGET, "1.17"))
+    typed = "type.googleapis.com/udpa.type.v1.TypedStruct"
+    tcp_stats = lis["filterChains"][3]["filters"][2]
+    assert tcp_stats == {"name": STATS, "typedConfig": {
+        "@type": typed, "typeUrl": "type.googleapis.com/stats.PluginConfig", "value": {}}}
+    http = _chains(lis, 80)[1]["filters"][-1]["typedConfig"]["httpFilters"]
+    assert http[4]["typedConfig"]["value"] == {"disable_host_header_fallback": True}
+    # xds/filters.go 1.17.8 HTTPMx: the Wasm null-VM plugin on inbound too
+    assert http[0]["typedConfig"]["@type"] == "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm"
+    # IstioNetworkAuthenticationFilter: TypedStruct of io.istio.network.authn.Config without a value
+    assert _chains(lis, 80)[0]["filters"][0] == {"name": AUTHN, "typedConfig": {
+        "@type": typed, "typeUrl": "type.googleapis.com/io.istio.network.authn.Config"}}
+
+
+def test_inbound_filters_1_30():
+    lis = _listener(compile_yaml(HTTPBIN, TARGET, "1.30"))
+    http_chain = _chains(lis, 80)[1]
+    # xds/filters.go TCPListenerMx: TypedStruct of MetadataExchange (1.22+), no additional labels by default
+    assert http_chain["filters"][0] == {"name": MX, "typedConfig": {
+        "@type": "type.googleapis.com/udpa.type.v1.TypedStruct",
+        "typeUrl": "type.googleapis.com/envoy.tcp.metadataexchange.config.MetadataExchange",
+        "value": {"enable_discovery": True, "protocol": "istio-peer-exchange"}}}
+    hcm = http_chain["filters"][1]["typedConfig"]
+    # SidecarInboundMetadataFilter: peer metadata discovered and propagated downstream
+    assert hcm["httpFilters"][0]["typedConfig"]["value"] == {
+        "downstream_discovery": [{"istio_headers": {}}, {"workload_discovery": {}}],
+        "downstream_propagation": [{"istio_headers": {}}]}
+    # telemetry.go generateStatsConfig: disableHostHeaderFallback for SIDECAR_INBOUND, HTTP and TCP alike
+    assert hcm["httpFilters"][4]["typedConfig"] == {"@type": "type.googleapis.com/stats.PluginConfig",
+                                                    "disableHostHeaderFallback": True}
+    assert lis["filterChains"][4]["filters"][1] == hcm["httpFilters"][4]
+    # configureTracing (no Telemetry: MeshConfig enableTracing, sampling 1), UUID request ids, 100-continue
+    assert hcm["tracing"]["randomSampling"] == {"value": 1}
+    assert {"tag": "istio.cluster_id", "literal": {"value": "Kubernetes"}} in hcm["tracing"]["customTags"]
+    assert hcm["requestIdExtension"]["typedConfig"]["useRequestIdForTraceSampling"] is True
+    assert hcm["proxy100Continue"] is True
+    assert "accessLog" not in hcm                                   # accessLogFile unset
+
+
+def test_inbound_access_log_not_on_the_blackhole():
+    lis = _listener(compile_yaml(HTTPBIN, TARGET, "1.30", mesh={"accessLogFile": "/dev/stdout"}))
+    # buildInboundNetworkFilters: setAccessLogAndBuildTCPFilter; buildInboundBlackhole builds its tcp_proxy bare
+    assert "accessLog" in lis["filterChains"][4]["filters"][-1]["typedConfig"]
+    assert "accessLog" not in lis["filterChains"][0]["filters"][-1]["typedConfig"]
+    assert "accessLog" in _chains(lis, 80)[1]["filters"][-1]["typedConfig"]
 
 
 # --- 1.30 -------------------------------------------------------------------------------------------------------
@@ -105,11 +197,11 @@ def test_passthrough_chains_from_1_23():
         {"transportProtocol": "raw_buffer"},
         {"transportProtocol": "tls"},
     ]
-    hcm = chains[1]["filters"][0]["typedConfig"]
+    hcm = _terminal(chains[1])["typedConfig"]
     assert hcm["statPrefix"] == "InboundPassthroughCluster;"
     assert hcm["routeConfig"]["name"] == "InboundPassthroughCluster"
     assert hcm["routeConfig"]["virtualHosts"][0]["routes"][0]["decorator"] == {"operation": ":0/*"}
-    assert chains[4]["filters"] == [_tcp("InboundPassthroughCluster")]
+    assert _terminal(chains[4]) == _tcp("InboundPassthroughCluster")
     # only the mTLS options (TLS: true) carry the DownstreamTlsContext
     assert ["transportSocket" in c for c in chains] == [False, True, False, True, False, False, True, False]
 
@@ -122,7 +214,7 @@ def test_http_port_chains_and_inline_route_1_30():
         {"destinationPort": 80, "transportProtocol": "tls", "applicationProtocols": ALL_ISTIO_MTLS},
         {"destinationPort": 80, "transportProtocol": "raw_buffer"}]
     assert [c["name"] for c in chains] == ["0.0.0.0_80", "0.0.0.0_80"]
-    hcm = chains[1]["filters"][0]["typedConfig"]
+    hcm = _terminal(chains[1])["typedConfig"]
     assert hcm["statPrefix"] == "inbound_0.0.0.0_80;"
     assert hcm["serverName"] == "istio-envoy"                      # GetProxyHeaders: inbound keeps istio-envoy
     assert hcm["forwardClientCertDetails"] == "APPEND_FORWARD"
@@ -178,13 +270,13 @@ def test_tcp_auto_and_grpc_ports_1_30():
         {"destinationPort": 3306, "transportProtocol": "tls", "applicationProtocols": ALL_ISTIO_MTLS},
         {"destinationPort": 3306, "transportProtocol": "tls"},
         {"destinationPort": 3306, "transportProtocol": "raw_buffer"}]
-    assert all(c["filters"] == [_tcp("inbound|3306||")] for c in tcp)
+    assert all(_terminal(c) == _tcp("inbound|3306||") for c in tcp)
     # unnamed port: sniffed, inboundPermissiveFilterChainMatchWithMxcOptions (5 chains, HTTP first)
     auto = _chains(lis, 9001)
-    assert [c["filters"][0]["name"].rsplit(".", 1)[1] for c in auto] == [
+    assert [_terminal(c)["name"].rsplit(".", 1)[1] for c in auto] == [
         "http_connection_manager", "http_connection_manager", "tcp_proxy", "tcp_proxy", "tcp_proxy"]
     # gRPC: HTTP/2 options, and no inbound retry policy from 1.26
-    route = _chains(lis, 7070)[1]["filters"][0]["typedConfig"]
+    route = _terminal(_chains(lis, 7070)[1])["typedConfig"]
     assert route["http2ProtocolOptions"] == {}
     assert "retryPolicy" not in route["routeConfig"]["virtualHosts"][0]["routes"][0]["route"]
     # chains sorted by target port after the passthrough ones
@@ -220,7 +312,7 @@ spec:
 """
     # getFilterChainsByServicePort: a second service on the same target port is a conflict, the first stays
     chains = _chains(_listener(compile_yaml(text, TARGET, "1.30")), 80)
-    assert len(chains) == 2 and chains[1]["filters"][0]["name"] == "envoy.filters.network.http_connection_manager"
+    assert len(chains) == 2 and _terminal(chains[1])["name"] == "envoy.filters.network.http_connection_manager"
 
 
 def test_no_service_only_passthrough():
@@ -253,7 +345,7 @@ def test_sidecar_ingress_replaces_service_chains():
     assert _chains(lis, 80) == []
     chains = _chains(lis, 9080)
     assert [c["name"] for c in chains] == ["0.0.0.0_9080", "0.0.0.0_9080"]
-    route = chains[1]["filters"][0]["typedConfig"]["routeConfig"]
+    route = _terminal(chains[1])["typedConfig"]["routeConfig"]
     assert route["name"] == "inbound|9080||"
     # trace host: SidecarScope name.namespace
     assert route["virtualHosts"][0]["routes"][0]["decorator"] == {"operation": "httpbin-ingress.default:9080/*"}
@@ -298,3 +390,19 @@ def test_listeners_load_into_envoy_types_in_declaration_order(version):
     for text, target in ((HTTPBIN, TARGET), (TCP_AND_AUTO, "deploy/db.default"), (INGRESS, TARGET)):
         for lis in compile_yaml(text, target, version).listeners:
             assert pairs(canonical_json(to_message("listener", lis))) == pairs(lis), lis["name"]
+
+
+def test_grpc_web_port_gets_the_grpc_web_filter():
+    text = """
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: default}
+spec:
+  selector: {app: web}
+  ports: [{name: grpc-web, port: 8080}]
+"""
+    # buildHTTPConnectionManager: xdsfilters.GrpcWeb after the Istio filters, before grpc_stats (1.17.8, 1.30.3)
+    hcm = _terminal(_chains(_listener(compile_yaml(text, "deploy/web.default", "1.30")), 8080)[1])["typedConfig"]
+    assert _names(hcm["httpFilters"]) == [MX, "envoy.filters.http.grpc_web"] + INBOUND_HTTP_FILTERS[1:]
+    assert hcm["httpFilters"][1]["typedConfig"] == {
+        "@type": "type.googleapis.com/envoy.extensions.filters.http.grpc_web.v3.GrpcWeb"}

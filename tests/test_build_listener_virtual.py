@@ -10,16 +10,11 @@ here they are dropped. Nothing here is read from our own output.
 import pytest
 
 from helpers import compile_yaml
+from meshes import service
 
 TARGET = "deploy/client.shop"
-SVC = """
-apiVersion: v1
-kind: Service
-metadata: {name: web, namespace: shop}
-spec:
-  clusterIP: 10.96.0.21
-  ports: [{name: http, port: 80, targetPort: 8080}]
-"""
+SVC = service("web", "[{name: http, port: 80, targetPort: 8080}]", namespace="shop", cluster_ip="10.96.0.21",
+              selector=False)
 TCP = "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy"
 
 

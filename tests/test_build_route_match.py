@@ -17,21 +17,9 @@ Sources (istiod at the tags, read by hand):
 import pytest
 
 from helpers import compile_yaml, route_config, vhost
+from meshes import doc, service, virtual_service
 
-MESH = """
-apiVersion: v1
-kind: Service
-metadata: {name: reviews, namespace: default}
-spec:
-  selector: {app: reviews}
-  ports: [{name: http, port: 9080}]
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: reviews, namespace: default}
-spec:
-  hosts: [reviews]
-  http:
+MESH = doc(service("reviews", "[{name: http, port: 9080}]"), virtual_service("reviews", "reviews")) + """  http:
   - match:
     - headers:
         "@request.auth.claims.group.id": {exact: admins}

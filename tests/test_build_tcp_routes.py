@@ -11,28 +11,13 @@ before max_downstream_connection_duration (13).
 import pytest
 
 from helpers import compile_yaml
+from meshes import destination_rule, doc, service
 
-SVCS = """
-apiVersion: v1
-kind: Service
-metadata: {name: db, namespace: shop}
-spec:
-  clusterIP: 10.96.0.20
-  ports: [{name: tcp-db, port: 3306, targetPort: 3306}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: db2, namespace: shop}
-spec:
-  clusterIP: 10.96.0.23
-  ports: [{name: tcp, port: 3307, targetPort: 3307}]
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: db, namespace: shop}
-spec:
-  host: db.shop.svc.cluster.local
-  trafficPolicy:
+SVCS = doc(service("db", "[{name: tcp-db, port: 3306, targetPort: 3306}]", namespace="shop",
+                   cluster_ip="10.96.0.20", selector=False),
+           service("db2", "[{name: tcp, port: 3307, targetPort: 3307}]", namespace="shop",
+                   cluster_ip="10.96.0.23", selector=False),
+           destination_rule("db", "db.shop.svc.cluster.local", namespace="shop")) + """  trafficPolicy:
     connectionPool: {tcp: {maxConnectionDuration: 60s}}
     tunnel: {targetHost: egress.example.com, targetPort: 8080}
   subsets:

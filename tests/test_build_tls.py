@@ -19,24 +19,10 @@ Sources (istiod at the tags, read by hand):
 import pytest
 
 from helpers import cluster, compile_yaml
+from meshes import destination_rule, doc, external_dns_service_entry, service
 
-SE = """
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: ext, namespace: default}
-spec:
-  hosts: [api.example.com]
-  location: MESH_EXTERNAL
-  resolution: DNS
-  ports: [{number: 443, name: https, protocol: HTTPS}]
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: ext, namespace: default}
-spec:
-  host: api.example.com
-  trafficPolicy:
-"""
+SE = doc(external_dns_service_entry("ext", "api.example.com", "{number: 443, name: https, protocol: HTTPS}"),
+         destination_rule("ext", "api.example.com") + "  trafficPolicy:\n")
 NAME = "outbound|443||api.example.com"
 TARGET = "deploy/client.default"
 HPO = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
@@ -87,20 +73,7 @@ def test_auto_sni_sits_between_common_options_and_the_protocol():
     _round_trips(c)
 
 
-SIDECAR_DR = """
-apiVersion: v1
-kind: Service
-metadata: {name: reviews, namespace: default}
-spec:
-  selector: {app: reviews}
-  ports: [{name: http, port: 9080}]
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: reviews, namespace: default}
-spec:
-  host: reviews
-"""
+SIDECAR_DR = doc(service("reviews", "[{name: http, port: 9080}]"), destination_rule("reviews", "reviews"))
 REVIEWS = "outbound|9080||reviews.default.svc.cluster.local"
 ADS = {"ads": {}, "resourceApiVersion": "V3"}
 

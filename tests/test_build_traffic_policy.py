@@ -17,39 +17,12 @@ Sources (istiod at the tags, read by hand; no value below comes from our own out
 import pytest
 
 from helpers import cluster, compile_yaml
+from meshes import SEP, destination_rule, doc, external_dns_service_entry, service, virtual_service
 
-SVC = """
-apiVersion: v1
-kind: Service
-metadata: {name: reviews, namespace: default}
-spec:
-  selector: {app: reviews}
-  ports: [{name: http, port: 9080}, {name: tcp, port: 3306}]
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: reviews, namespace: default}
-spec:
-  host: reviews
-"""
-EXTERNAL = """
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: ext, namespace: default}
-spec:
-  hosts: [api.example.com]
-  location: MESH_EXTERNAL
-  resolution: DNS
-  ports: [{number: 443, name: tls, protocol: TLS}]
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: ext, namespace: default}
-spec:
-  host: api.example.com
-  trafficPolicy:
-    proxyProtocol: {version: V2}
-"""
+SVC = doc(service("reviews", "[{name: http, port: 9080}, {name: tcp, port: 3306}]"),
+          destination_rule("reviews", "reviews"))
+EXTERNAL = doc(external_dns_service_entry("ext", "api.example.com", "{number: 443, name: tls, protocol: TLS}"),
+               destination_rule("ext", "api.example.com") + "  trafficPolicy:\n    proxyProtocol: {version: V2}\n")
 NAME = "outbound|9080||reviews.default.svc.cluster.local"
 V1_NAME = "outbound|9080|v1|reviews.default.svc.cluster.local"
 EXT_NAME = "outbound|443||api.example.com"
@@ -180,14 +153,7 @@ def test_translated_fields_are_no_longer_reported():
   tunnel: {targetHost: h, targetPort: 1}
 subsets:
 - {name: v1, labels: {version: v1}, trafficPolicy: {retryBudget: {}}}"""
-    vs = """
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: r, namespace: default}
-spec:
-  hosts: [reviews]
-  http:
+    vs = SEP + virtual_service("r", "reviews") + """  http:
   - match: [{headers: {"@request.auth.claims.sub": {exact: me}}}]
     route: [{destination: {host: reviews}}]
 """

@@ -4,12 +4,9 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-import random
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from mesh_compile.emit import tables as T
 
@@ -218,84 +215,9 @@ def test_reference_tables_through_the_other_versions() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# tabwriter
+# Cluster filter (tabwriter, sort.Slice and subset keys: test_emit_go_tabwriter.py,
+# test_emit_go_sort.py, test_emit_subset_keys.py)
 # ---------------------------------------------------------------------------------------------
-def test_tabwriter_pads_every_cell_but_the_last() -> None:
-    # an empty tab-terminated cell is still padded to its column's width (8 + 7 here)
-    assert T.tabwrite("A\tBB\tC\nxxx\t\t\n", padding=5) == "A       BB     C\nxxx" + " " * 12 + "\n"
-
-
-def test_tabwriter_column_blocks_end_at_a_shorter_line() -> None:
-    text = "a\tb\tc\nlonger\tb\n1\t2\tthird\n"
-    # column 1 only exists on the lines 1 and 3, which are not adjacent: two blocks, two widths
-    assert T.tabwrite(text, padding=1) == "a      b c\nlonger b\n1      2 third\n"
-
-
-def test_tabwriter_line_without_tabs_flushes() -> None:
-    assert T.tabwrite("aaaa\tb\nzz\nc\td\n", padding=1) == "aaaa b\nzz\nc d\n"
-
-
-def test_tabwriter_unterminated_last_line() -> None:
-    assert T.tabwrite("ab\tc\nd\te", padding=2) == "ab  c\nd   e"
-
-
-# ---------------------------------------------------------------------------------------------
-# Go sort.Slice emulation
-# ---------------------------------------------------------------------------------------------
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.integers(-50, 50), max_size=300), st.sampled_from([V117, V130]))
-def test_go_sort_sorts_with_a_consistent_comparator(values: list[int], version) -> None:
-    got = T.go_sort_slice(values, lambda a, b: a < b, version)
-    assert got == sorted(values)
-
-
-def test_go_sort_small_slices_are_insertion_sorted() -> None:
-    """Up to 12 elements Go uses insertion sort, so "equal" elements keep their relative order."""
-    names = ["http.8080", "9080", "inbound|9080||", "80", "15010", "https.443.x"]
-    ordered = T.sort_route_configs([{"name": n} for n in names])
-    # numbers move left only while they pass other numbers; non-numbers act as barriers
-    assert [r["name"] for r in ordered] == ["http.8080", "9080", "inbound|9080||", "80", "15010", "https.443.x"]
-    names = ["9080", "80", "15010", "x", "443", "15"]
-    assert [r["name"] for r in T.sort_route_configs([{"name": n} for n in names])] == \
-        ["80", "9080", "15010", "x", "15", "443"]
-
-
-def test_go_sort_large_slices_keep_every_element() -> None:
-    rng = random.Random(7)
-    names = [str(rng.randint(1, 20000)) if rng.random() < 0.6 else f"name-{i}" for i in range(200)]
-    for version in (V117, V130):
-        got = [r["name"] for r in T.sort_route_configs([{"name": n} for n in names], version)]
-        assert sorted(got) == sorted(names)
-
-
-# ---------------------------------------------------------------------------------------------
-# Subset keys and ordering
-# ---------------------------------------------------------------------------------------------
-def test_parse_subset_key_versions() -> None:
-    assert T.parse_subset_key("outbound|9080|v1|reviews.default.svc.cluster.local") == \
-        ("outbound", "v1", "reviews.default.svc.cluster.local", 9080)
-    assert T.parse_subset_key("inbound|9080||") == ("inbound", "", "", 9080)
-    assert T.parse_subset_key("outbound|80||a|b", V130) == ("outbound", "", "", 80)   # 1.21+: extra `|`
-    assert T.parse_subset_key("outbound|80||a|b", V117) == ("outbound", "", "a", 80)
-    assert T.parse_subset_key("outbound_.80_.v1_.x.svc", V117) == ("outbound", "v1", "x.svc", 80)
-    assert T.parse_subset_key("outbound_.80_.v1_.x.svc", V130) == ("outbound", "v1", "x.svc", 80)
-    assert T.parse_subset_key("outbound|80|v1", V130) == ("outbound", "", "", 80)
-    assert T.parse_subset_key("BlackHoleCluster") == ("", "", "", 0)
-
-
-def test_cluster_order_facts_0() -> None:
-    names = ["outbound|9080||reviews.default.svc.cluster.local", "BlackHoleCluster", "agent",
-             "inbound|9080||", "outbound|9080|v2|reviews.default.svc.cluster.local",
-             "outbound|80||reviews.default.svc.cluster.local", "PassthroughCluster",
-             "outbound|9080|v1|reviews.default.svc.cluster.local"]
-    got = [c["name"] for c in T.sort_clusters([{"name": n} for n in names])]
-    assert got == ["inbound|9080||", "BlackHoleCluster", "PassthroughCluster", "agent",
-                   "outbound|80||reviews.default.svc.cluster.local",
-                   "outbound|9080||reviews.default.svc.cluster.local",
-                   "outbound|9080|v1|reviews.default.svc.cluster.local",
-                   "outbound|9080|v2|reviews.default.svc.cluster.local"]
-
-
 def test_filter_clusters_uses_substrings_like_istioctl() -> None:
     clusters = [{"name": "outbound|9080|v1|reviews.default.svc.cluster.local"},
                 {"name": "outbound|19080||ratings.default.svc.cluster.local"},

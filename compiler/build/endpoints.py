@@ -113,9 +113,22 @@ def _se_endpoints(svc: Any, sport: Any) -> list[Endpoint]:
             # (1.30.3 serviceregistry/serviceentry/conversion.go convertWorkloadInstanceToServiceInstance)
             address, port = address.removeprefix(UNIX_PREFIX), 0
         out.append(Endpoint(address=address, port=port, labels=dict(getattr(ep, "labels", None) or {}),
-                            service_account=getattr(ep, "serviceAccount", None), tls_mode="disabled",
+                            service_account=getattr(ep, "serviceAccount", None), tls_mode=_se_tls_mode(ep),
                             namespace=svc.namespace))
     return out
+
+
+TLS_MODE_LABEL = "security.istio.io/tlsMode"
+
+
+def _se_tls_mode(ep: Any) -> str:
+    """serviceentry/conversion.go getTLSModeFromWorkloadEntry (1.17.8 and 1.30.3): the endpoint's
+    `security.istio.io/tlsMode` label when present, else `istio` when it names a serviceAccount, else
+    `disabled`."""
+    labels = getattr(ep, "labels", None) or {}
+    if TLS_MODE_LABEL in labels:
+        return labels[TLS_MODE_LABEL]
+    return "istio" if getattr(ep, "serviceAccount", None) else "disabled"
 
 
 def _workload_name(index: MeshIndex, ep: Endpoint) -> str:

@@ -1,5 +1,5 @@
 """The Istio and telemetry filters of a default install (no Telemetry objects, MeshConfig defaults), for
-sidecar outbound and gateway listeners.
+sidecar outbound, sidecar inbound and gateway listeners.
 
 HTTP connection managers (listener_builder.go buildHTTPConnectionManager, 1.17.8 v1alpha3/ and 1.30.3 core/):
   istio.metadata_exchange, envoy.filters.http.grpc_stats, istio.alpn (not inbound), fault, cors, istio.stats,
@@ -8,6 +8,10 @@ HTTP connection managers (listener_builder.go buildHTTPConnectionManager, 1.17.8
   `proxy100Continue`.
 TCP chains (networkfilter.go buildCompleteNetworkFilters, listener_builder.go
   buildOutboundCatchAllNetworkFiltersOnly): istio.stats before the terminal filters, access log on tcp_proxy.
+Sidecar inbound chains (listener_inbound.go buildInboundNetworkFilters(ForHTTP), buildInboundBlackhole) start with
+  the network filters of inbound_network_filters (istio_authn up to 1.19, the TCP istio.metadata_exchange); their
+  connection managers get the SIDECAR_INBOUND variant (downstream peer metadata, no istio.alpn, stats without host
+  header fallback).
 
 Where istio.stats comes from: 1.17 installs EnvoyFilters (istio-discovery telemetryv2_1.17.yaml, stats-filter-1.17
 and tcp-stats-filter-1.17) that insert a TypedStruct of stats.PluginConfig before the router / tcp_proxy; from
@@ -20,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mesh_compile.build.access_log import file_access_log
+from mesh_compile.build.cluster_parts import mx_filter
 from mesh_compile.index.mesh_index import MeshIndex
 from mesh_compile.index.proxy import Proxy
 from mesh_compile.versions import Behaviour
@@ -29,6 +34,7 @@ TYPED_STRUCT = URL + "udpa.type.v1.TypedStruct"
 SIDECAR_OUTBOUND, SIDECAR_INBOUND, GATEWAY = "SIDECAR_OUTBOUND", "SIDECAR_INBOUND", "GATEWAY"
 MX, STATS, ALPN = "istio.metadata_exchange", "istio.stats", "istio.alpn"
 GRPC_STATS, FAULT, ROUTER = "envoy.filters.http.grpc_stats", "envoy.filters.http.fault", "envoy.filters.http.router"
+GRPC_WEB = "envoy.filters.http.grpc_web"
 TCP_PROXY = "envoy.filters.network.tcp_proxy"
 # buildNetworkFiltersStack: the filters a TCP chain ends with (telemetry goes in front of them)
 TERMINAL_NETWORK_FILTERS = (TCP_PROXY, "envoy.filters.network.mongo_proxy", "envoy.filters.network.redis_proxy",
@@ -135,20 +141,46 @@ def stats_filter(tel: Telemetry, cls: str, http: bool) -> dict | None:
     return {"name": STATS, "typedConfig": typed}
 
 
+def grpc_web_filter() -> dict:
+    """xdsfilters.GrpcWeb (1.17.8 and 1.30.3): for connection managers of gRPC-Web ports."""
+    return {"name": GRPC_WEB, "typedConfig": {"@type": URL + "envoy.extensions.filters.http.grpc_web.v3.GrpcWeb"}}
+
+
 def http_filters(base: list[dict], tel: Telemetry, cls: str) -> list[dict]:
-    """buildHTTPConnectionManager's order around the fault/cors/router filters of `base`: metadata exchange
-    first, then grpc_stats and (not inbound) ALPN before fault; istio.stats right before the router."""
+    """buildHTTPConnectionManager's order around the (grpc_web/)fault/cors/router filters of `base`: metadata
+    exchange first, then grpc_web when there, grpc_stats and (not inbound) ALPN before fault; istio.stats right
+    before the router."""
     names = [f["name"] for f in base]
     if GRPC_STATS in names:
         return list(base)                         # already decorated
-    before = [mx_http_filter(tel.b, cls), grpc_stats_filter()] + ([alpn_filter()] if cls != SIDECAR_INBOUND else [])
-    cut = names.index(FAULT) if FAULT in names else max(len(base) - 1, 0)
-    out = list(base[:cut]) + before + list(base[cut:])
+    mx = mx_http_filter(tel.b, cls)
+    after = [grpc_stats_filter()] + ([alpn_filter()] if cls != SIDECAR_INBOUND else [])
+    if GRPC_WEB in names:
+        web = names.index(GRPC_WEB)
+        out = list(base[:web]) + [mx, base[web]] + after + list(base[web + 1:])
+    else:
+        cut = names.index(FAULT) if FAULT in names else max(len(base) - 1, 0)
+        out = list(base[:cut]) + [mx] + after + list(base[cut:])
     stats = stats_filter(tel, cls, http=True)
     if stats is not None:
         at = next((i for i, f in enumerate(out) if f["name"] == ROUTER), len(out))
         out.insert(at, stats)
     return out
+
+
+# --- network filters ------------------------------------------------------------------------------------
+
+AUTHN = "istio_authn"
+# xds/filters IstioNetworkAuthenticationFilter (1.17.8-1.19.10): an empty TypedStruct of io.istio.network.authn.Config
+ISTIO_AUTHN = {"name": AUTHN, "typedConfig": {"@type": TYPED_STRUCT, "typeUrl": URL + "io.istio.network.authn.Config"}}
+
+
+def inbound_network_filters(b: Behaviour) -> list[dict]:
+    """What a sidecar inbound chain has before its connection manager / authz / stats / tcp_proxy:
+    istio_authn (1.17-1.19), then xdsfilters.TCPListenerMx (features.MetadataExchange, default true; the same
+    message as the upstream TCPClusterMx, TypedStruct from 1.22)."""
+    out = [] if b.no_inbound_istio_authn else [{**ISTIO_AUTHN, "typedConfig": dict(ISTIO_AUTHN["typedConfig"])}]
+    return out + [mx_filter(b)]
 
 
 # --- the connection manager's own fields ------------------------------------------------------------------
@@ -228,9 +260,10 @@ def decorate_hcm(typed: dict, tel: Telemetry, cls: str) -> dict:
 
 
 def decorate_network_filters(filters: list[dict], tel: Telemetry, cls: str, access_log: bool = True) -> list[dict]:
-    """A TCP chain's filters with istio.stats after the metadata exchange filter, in front of the rest (1.17:
-    the EnvoyFilter inserts it right before tcp_proxy, none without one) and the access log on tcp_proxy.
-    HTTP chains and chains already carrying istio.stats are returned as they are."""
+    """A TCP chain's filters with istio.stats after the metadata exchange filter, in front of the rest (sidecar
+    inbound: right before the protocol stack; 1.17: the EnvoyFilter inserts it right before tcp_proxy, none
+    without one) and the access log on tcp_proxy. HTTP chains and chains already carrying istio.stats are
+    returned as they are."""
     names = [f.get("name") for f in filters]
     if STATS in names or not any(n in TERMINAL_NETWORK_FILTERS for n in names):
         return list(filters)
@@ -238,7 +271,11 @@ def decorate_network_filters(filters: list[dict], tel: Telemetry, cls: str, acce
     stats = stats_filter(tel, cls, http=False)
     if stats is None:
         return out
-    if tel.b.stats_from_telemetry_api:
+    if tel.b.stats_from_telemetry_api and cls == SIDECAR_INBOUND:
+        # buildInboundNetworkFilters (1.18/1.19) and buildCompleteNetworkFilters: the metrics filters go right
+        # before the protocol stack (mongo/mysql/tcp_proxy), after authn, metadata exchange and authz
+        at = next(i for i, n in enumerate(names) if n in TERMINAL_NETWORK_FILTERS)
+    elif tel.b.stats_from_telemetry_api:
         # buildCompleteNetworkFilters: metadata exchange, (authz), stats, then the stack; filters a listener adds
         # to every chain afterwards (1.18/1.19 gateway istio_authn) go before the last filter, after stats
         at: int | None = 1 if names[0] == MX else 0

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mesh_compile.build import http_filters as HF
 from mesh_compile.build import listener_parts as LP
 from mesh_compile.build.inbound import proxy_instances
 from mesh_compile.build.listener_inbound_chains import PERMISSIVE, ChainConfig, chains_for
@@ -47,7 +48,7 @@ def build_inbound_listeners(proxy: Proxy, index: MeshIndex, scope: Scope, b: Beh
             bound.append(_listener(cc.name(P.TCP), cc.bind, cc.target_port, chains, True, b))
         else:
             virtual.extend(chains)
-    all_chains = [_blackhole_chain()] + chains_for(_passthrough(b), PERMISSIVE, trust, b) + virtual
+    all_chains = [_blackhole_chain(b)] + chains_for(_passthrough(b), PERMISSIVE, trust, b) + virtual
     return [_listener(VIRTUAL_INBOUND, WILDCARD, PROXY_INBOUND_LISTEN_PORT, all_chains, False, b)] + bound
 
 
@@ -101,10 +102,12 @@ def _passthrough(b: Behaviour) -> ChainConfig:
     return ChainConfig(cluster=cluster, port=0, target_port=0, protocol=P.UNSUPPORTED, passthrough=True)
 
 
-def _blackhole_chain() -> dict:
-    """buildInboundBlackhole: traffic addressed to 15006 itself would loop."""
+def _blackhole_chain(b: Behaviour) -> dict:
+    """buildInboundBlackhole: traffic addressed to 15006 itself would loop. The metadata exchange filter but
+    never istio_authn (1.17.8 and 1.30.3 alike); istio.stats comes with the telemetry pass."""
+    filters = [f for f in HF.inbound_network_filters(b) if f["name"] != HF.AUTHN]
     return {"filterChainMatch": {"destinationPort": PROXY_INBOUND_LISTEN_PORT},
-            "filters": [LP.tcp_proxy(BLACKHOLE, cluster=BLACKHOLE)],
+            "filters": filters + [LP.tcp_proxy(BLACKHOLE, cluster=BLACKHOLE)],
             "name": BLACKHOLE_CHAIN}
 
 

@@ -4,15 +4,17 @@ filterchain_options.go; httproute.go buildSidecarInboundHTTPRouteConfig; route.g
 security/authn/utils BuildInboundTLS - 1.30.3 core/, 1.17.8 core/v1alpha3/).
 
 Without PeerAuthentication objects (not read yet) every port is PERMISSIVE, istiod's default: mTLS chains
-matched by Istio ALPNs beside plaintext ones. Left out, as for the outbound listeners: the telemetry and
-security network filters istiod puts before the tcp_proxy / connection manager (istio_authn,
-istio.metadata_exchange, rbac, istio.stats) and the tracing / request-id parts of the connection manager.
+matched by Istio ALPNs beside plaintext ones. Every chain starts with http_filters.inbound_network_filters
+(istio_authn up to 1.19, istio.metadata_exchange); the telemetry parts (istio.stats, the connection manager's
+Istio HTTP filters, tracing, request id, access logs) are added afterwards with the SIDECAR_INBOUND class
+(listener_telemetry.py). Without AuthorizationPolicy objects (not read yet) there is no rbac / ext_authz filter.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
+from mesh_compile.build import http_filters as HF
 from mesh_compile.build import listener_parts as LP
 from mesh_compile.build import tls as TLS
 from mesh_compile.index import protocol as P
@@ -120,7 +122,8 @@ def chains_for(cc: ChainConfig, mode: str, trust_domains: list[str], b: Behaviou
     out = []
     for opt in match_options(listener_protocol(cc.protocol), mode):
         chain: dict[str, Any] = {"filterChainMatch": _match(cc, opt, b)}
-        chain["filters"] = [http_filter(cc, b)] if opt.protocol == HTTP else [tcp_filter(cc)]
+        terminal = http_filter(cc, b) if opt.protocol == HTTP else tcp_filter(cc)
+        chain["filters"] = HF.inbound_network_filters(b) + [terminal]
         if cc.metadata is not None:
             chain["metadata"] = cc.metadata
         if opt.tls:
@@ -168,13 +171,16 @@ def inbound_route(cc: ChainConfig, b: Behaviour) -> dict:
 def http_filter(cc: ChainConfig, b: Behaviour) -> dict:
     """The inbound connection manager: the outbound one of listener_parts with the route inline instead of
     RDS, plus buildSidecarInboundHTTPOpts' fields (GetProxyHeaders defaults for the inbound class:
-    server name istio-envoy, APPEND_FORWARD, subject/dns/uri cert details; http2 options for HTTP/2 ports)."""
+    server name istio-envoy, APPEND_FORWARD, subject/dns/uri cert details; http2 options for HTTP/2 ports;
+    the grpc_web filter for gRPC-Web ports)."""
     base = LP.http_connection_manager(cc.stat_prefix(b), cc.cluster)["typedConfig"]
     typed: dict[str, Any] = {}
     for key, value in base.items():
         if key == "rds":
             typed["routeConfig"] = inbound_route(cc, b)
             continue
+        if key == "httpFilters" and cc.protocol == P.GRPC_WEB:
+            value = [HF.grpc_web_filter()] + list(value)    # buildHTTPConnectionManager: protocol GRPCWeb
         if key == "streamIdleTimeout":
             if P.is_http2(cc.protocol):
                 typed["http2ProtocolOptions"] = {}

@@ -11,7 +11,7 @@ Services without a VIP listen on `0.0.0.0_<P>`; headless Kubernetes TCP services
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mesh_compile.build import listener_parts as LP
@@ -22,7 +22,7 @@ from mesh_compile.index.hosts import host_matches, is_ip
 from mesh_compile.index.mesh_index import MeshIndex, VirtualServiceView
 from mesh_compile.index.proxy import Proxy
 from mesh_compile.index.services import ALIAS, KUBERNETES, PASSTHROUGH as RES_PASSTHROUGH, Service, ServicePort
-from mesh_compile.index.sidecar_scope import Scope
+from mesh_compile.index.sidecar_scope import EgressListener, Scope
 from mesh_compile.versions import Behaviour
 
 WILDCARD = "0.0.0.0"
@@ -36,6 +36,7 @@ class _Entry:
     chains: list[LP.ChainOpts]
     protocol: str                 # HTTP, TCP or AUTO: what later services on the same key merge with
     port_protocol: str = ""       # the first service port's protocol (well-known port conflicts)
+    locked: bool = False          # built for a Sidecar egress listener with a port: the catch-all adds nothing
 
 
 @dataclass
@@ -73,9 +74,10 @@ def _sniffable(chain: LP.ChainOpts) -> LP.ChainOpts:
     return chain
 
 
-def _tcp_chains(build: _Build, svc: Service, sport: ServicePort, cidrs: list[str]) -> list[LP.ChainOpts]:
+def _tcp_chains(build: _Build, svc: Service, sport: ServicePort, cidrs: list[str],
+                vss: list[VirtualServiceView]) -> list[LP.ChainOpts]:
     ctx = TR.L4Context(build.b, build.index, build.proxy, sport.port, "mesh", sport.protocol)
-    vss = _vss_for(svc, build.scope.virtual_services)
+    vss = _vss_for(svc, vss)
     chains: list[LP.ChainOpts] = []
     if sport.protocol in (P.TLS, P.HTTPS):
         chains += TR.sidecar_tls_chains(svc, vss, ctx, cidrs)
@@ -102,29 +104,34 @@ def _well_known_conflict(incoming: str, existing: str) -> bool:
     return (incoming in (P.MONGO, P.MYSQL) or existing in (P.MONGO, P.MYSQL)) and incoming != existing
 
 
-def _add(build: _Build, svc: Service, sport: ServicePort, bind: str, cidrs: list[str]) -> None:
-    """buildSidecarOutboundListener: build this service port's chains and merge them by conflict type."""
+def _add(build: _Build, svc: Service, sport: ServicePort, bind: str, cidrs: list[str],
+         vss: list[VirtualServiceView], user_bind: bool = False) -> None:
+    """buildSidecarOutboundListener: build this service port's chains and merge them by conflict type.
+    `user_bind`: the Sidecar egress listener's own bind, kept for HTTP too."""
     proto = _listener_protocol(sport.protocol)
     if proto is None:
         return
-    if proto == HTTP:
+    if proto == HTTP and not user_bind:
         bind, cidrs = WILDCARD, []
     key = (bind, sport.port)
     current = build.entries.get(key)
-    if current is not None and _well_known_conflict(sport.protocol, current.port_protocol):
+    if current is not None and (current.locked or _well_known_conflict(sport.protocol, current.port_protocol)):
         return
     if proto == HTTP:
         if current is not None and current.protocol != TCP:
             return
-        chains = [_sniffable(_http_chain(svc, sport.port, bind, proto))]
-        new_protocol = AUTO    # on the wildcard bind a TCP fallthrough makes it a sniffed listener
+        chains = [_http_chain(svc, sport.port, bind, proto)]
+        new_protocol = HTTP    # on a user's own bind: no sniffing (listener.go, only on the wildcard)
+        if bind == WILDCARD:
+            chains = [_sniffable(chains[0])]
+            new_protocol = AUTO    # on the wildcard bind a TCP fallthrough makes it a sniffed listener
     elif proto == TCP:
-        chains = _tcp_chains(build, svc, sport, cidrs)
+        chains = _tcp_chains(build, svc, sport, cidrs, vss)
         new_protocol = TCP
     else:
         if current is not None and current.protocol == AUTO:
             return
-        chains = _tcp_chains(build, svc, sport, cidrs) + [_sniffable(_http_chain(svc, sport.port, bind, proto))]
+        chains = _tcp_chains(build, svc, sport, cidrs, vss) + [_sniffable(_http_chain(svc, sport.port, bind, proto))]
         new_protocol = AUTO
         if current is not None and current.protocol == HTTP:
             current = None     # AutoOverHTTP replaces the entry
@@ -145,12 +152,17 @@ def _binds(build: _Build, svc: Service, sport: ServicePort) -> list[tuple[str, l
         if svc.registry != KUBERNETES and not instances and not svc.se_workload_selector:
             return [(WILDCARD, [])]
         return [(e.address, []) for e in instances if is_ip(e.address) and e.address != build.proxy.ip]
+    return [_vip_bind(svc)]
+
+
+def _vip_bind(svc: Service) -> tuple[str, list[str]]:
+    """The service's listen address: its VIP, 0.0.0.0 with a prefix match for a CIDR, else 0.0.0.0."""
     if not svc.addresses:
-        return [(WILDCARD, [])]
+        return WILDCARD, []
     vip = svc.addresses[0]
     if "/" in vip:
-        return [(WILDCARD, [vip])]
-    return [(vip, [])]
+        return WILDCARD, [vip]
+    return vip, []
 
 
 def _passthrough_chain(mode: str) -> dict:
@@ -199,11 +211,39 @@ def _to_listener(entry: _Entry, b: Behaviour, mode: str) -> dict:
 
 
 def build_outbound_listeners(proxy: Proxy, index: MeshIndex, scope: Scope, b: Behaviour) -> list[dict]:
+    """buildSidecarOutboundListeners: the Sidecar's egress listeners in order (a listener with a port
+    first builds its own, which the catch-all then leaves alone); without any, the whole scope."""
     build = _Build(proxy, index, scope, b)
-    for svc in scope.services:
+    if not scope.egress_listeners:
+        _add_catch_all(build, scope.services, scope.virtual_services)
+    for el in scope.egress_listeners:
+        if el.port is None:
+            for entry in build.entries.values():
+                entry.locked = True
+            _add_catch_all(build, el.services, el.virtual_services, el.bind)
+        else:
+            _add_port_listener(build, el)
+    return [_to_listener(e, b, scope.outbound_mode) for e in build.entries.values()]
+
+
+def _add_catch_all(build: _Build, services: list[Service], vss: list[VirtualServiceView], bind: str = "") -> None:
+    """Every service port; on the egress listener's own bind when it names one (then no VIPs and no
+    per-endpoint listeners for headless services: listener.go checks bind.Primary() == "")."""
+    for svc in services:
         if svc.resolution == ALIAS:
             continue
         for sport in svc.ports:
-            for bind, cidrs in _binds(build, svc, sport):
-                _add(build, svc, sport, bind, cidrs)
-    return [_to_listener(e, b, scope.outbound_mode) for e in build.entries.values()]
+            for addr, cidrs in [(bind, [])] if bind else _binds(build, svc, sport):
+                _add(build, svc, sport, addr, cidrs, vss, user_bind=bool(bind))
+
+
+def _add_port_listener(build: _Build, el: EgressListener) -> None:
+    """An egress listener with its own port: each of its services on that port, with the listener's
+    protocol, on the listener's bind, else (no per-endpoint headless listeners here) the service VIP."""
+    for svc in el.services:
+        sport = svc.port(el.port) if svc.resolution != ALIAS else None
+        if sport is None:
+            continue
+        sport = replace(sport, protocol=el.protocol)
+        bind, cidrs = (el.bind, []) if el.bind else _vip_bind(svc)
+        _add(build, svc, sport, bind, cidrs, el.virtual_services, user_bind=bool(el.bind))

@@ -3,8 +3,10 @@
 One pass over every chain, so each listener builder (outbound, virtualOutbound, gateway) gets the same filters
 without carrying the proxy's telemetry settings itself. Classes as istiod assigns them: every listener of a
 gateway is GATEWAY (model.OutboundListenerClass); a sidecar's OUTBOUND listeners, virtualOutbound included,
-are SIDECAR_OUTBOUND. INBOUND listeners are left as built: their filters (inbound metadata exchange, authn,
-authz) are not modelled here.
+are SIDECAR_OUTBOUND; its INBOUND listeners (virtualInbound, Sidecar ingress listeners bound to their port) are
+SIDECAR_INBOUND (listener_inbound.go buildSidecarInboundHTTPOpts / buildInboundNetworkFilters /
+buildInboundBlackhole). The inbound builders put the non-telemetry Istio network filters (istio_authn,
+metadata exchange) in themselves: http_filters.inbound_network_filters.
 """
 from __future__ import annotations
 
@@ -14,8 +16,9 @@ from mesh_compile.index.proxy import Proxy
 from mesh_compile.versions import Behaviour
 
 HCM = "envoy.filters.network.http_connection_manager"
-# listener_builder.go blackholeFilterChain builds its tcp_proxy directly, without setAccessLogAndBuildTCPFilter
-NO_ACCESS_LOG_CHAINS = ("virtualOutbound-blackhole",)
+# listener_builder.go blackholeFilterChain and listener_inbound.go buildInboundBlackhole build their tcp_proxy
+# directly, without setAccessLogAndBuildTCPFilter
+NO_ACCESS_LOG_CHAINS = ("virtualOutbound-blackhole", "virtualInbound-blackhole")
 
 
 def decorate_chain(chain: dict, tel: HF.Telemetry, cls: str) -> dict:
@@ -46,7 +49,7 @@ def apply_telemetry(listeners: list[dict], proxy: Proxy, index: MeshIndex, b: Be
         if proxy.is_gateway:
             out.append(decorate_listener(lis, tel, HF.GATEWAY))
         elif lis.get("trafficDirection") == "INBOUND":
-            out.append(lis)
+            out.append(decorate_listener(lis, tel, HF.SIDECAR_INBOUND))
         else:
             out.append(decorate_listener(lis, tel, HF.SIDECAR_OUTBOUND))
     return out

@@ -19,6 +19,7 @@ from mesh_compile.index.sidecar_scope import Scope
 from mesh_compile.versions import Behaviour
 
 MAX_DIRECT_RESPONSE_BODY = 1048576
+WILDCARD = "0.0.0.0"
 
 
 @dataclass
@@ -29,9 +30,18 @@ class _Wrapper:
     extra_hosts: list[str] = field(default_factory=list)
 
 
+def _listener_imports(scope: Scope, port: int) -> tuple[list[Service], list]:
+    """httproute.go BuildSidecarOutboundVirtualHosts: the services and VirtualServices of the egress
+    listener GetEgressListenerForRDS picks for the port (the first on it, else the catch-all)."""
+    el = scope.egress_listener_for(port)
+    if el is None:
+        return scope.services, scope.virtual_services
+    return el.services, el.virtual_services
+
+
 def services_for_port(scope: Scope, port: int) -> list[Service]:
     out = []
-    for svc in scope.services:
+    for svc in _listener_imports(scope, port)[0]:
         sport = svc.port(port)
         if sport is None or svc.resolution == ALIAS or not P.is_http_or_sniffed(sport.protocol):
             continue
@@ -40,18 +50,54 @@ def services_for_port(scope: Scope, port: int) -> list[Service]:
 
 
 def route_config_names(scope: Scope) -> list[str]:
-    """The RDS names a sidecar's listeners ask for: `P` for HTTP ports, `fqdn:P` for sniffed ones."""
+    """The RDS names a sidecar's listeners ask for: `P` for HTTP ports, `fqdn:P` for sniffed ones; with
+    Sidecar egress listeners, as listener_outbound.py builds them (a port listener's keys are locked)."""
     http_ports: set[int] = set()
-    sniffed: list[str] = []
-    for svc in scope.services:
+    sniffed: set[str] = set()
+    if not scope.egress_listeners:
+        _catch_all_names(scope.services, set(), http_ports, sniffed)
+    taken: set[tuple] = set()
+    for el in scope.egress_listeners:
+        if el.port is None:
+            _catch_all_names(el.services, taken, http_ports, sniffed)
+        else:
+            _port_listener_names(el, taken, http_ports, sniffed)
+    return [str(p) for p in sorted(http_ports)] + sorted(sniffed)
+
+
+def _catch_all_names(services: list[Service], taken: set[tuple], http_ports: set[int], sniffed: set[str]) -> None:
+    for svc in services:
         if svc.resolution == ALIAS:
             continue
         for sp in svc.ports:
-            if P.is_http(sp.protocol):
+            if P.is_http(sp.protocol) and ("*", sp.port) not in taken:
                 http_ports.add(sp.port)
-            elif P.is_sniffed(sp.protocol):
-                sniffed.append(f"{svc.hostname}:{sp.port}")
-    return [str(p) for p in sorted(http_ports)] + sorted(set(sniffed))
+            elif P.is_sniffed(sp.protocol) and (svc.hostname, sp.port) not in taken:
+                sniffed.add(f"{svc.hostname}:{sp.port}")
+
+
+def _port_listener_names(el: Any, taken: set[tuple], http_ports: set[int], sniffed: set[str]) -> None:
+    """listener.go buildSidecarOutboundHTTPListenerOpts for an egress listener with a port: its protocol
+    decides; HTTP asks for `P` on any bind, a sniffed port for `fqdn:P` unless bound to 0.0.0.0."""
+    services = [s for s in el.services if s.resolution != ALIAS]
+    if not services:
+        return
+    if P.is_http(el.protocol):
+        http_ports.add(el.port)
+        if el.bind in ("", WILDCARD):
+            taken.add(("*", el.port))
+        return
+    for svc in services:
+        bind = el.bind or (svc.addresses[0] if svc.addresses and "/" not in svc.addresses[0] else WILDCARD)
+        if bind == WILDCARD:
+            taken.add(("*", el.port))
+        elif not el.bind:
+            taken.add((svc.hostname, el.port))      # the service VIP's key
+        if P.is_sniffed(el.protocol):
+            if bind == WILDCARD:
+                http_ports.add(el.port)
+            else:
+                sniffed.add(f"{svc.hostname}:{el.port}")
 
 
 def build_route_config(name: str, index: MeshIndex, proxy: Proxy, scope: Scope, b: Behaviour) -> dict:
@@ -87,7 +133,7 @@ def _virtual_hosts(index: MeshIndex, proxy: Proxy, scope: Scope, port: int, b: B
     services = services_for_port(scope, port)
     by_host = {s.hostname: s for s in services}
     ctx = RouteContext(b, index, proxy, port, "mesh", lambda host, _ns: by_host.get(host))
-    wrappers = _vs_wrappers(index, scope.virtual_services, port, services, ctx)
+    wrappers = _vs_wrappers(index, _listener_imports(scope, port)[1], port, services, ctx)
     claimed = {id(s) for w in wrappers for s in w.services}
     for svc in services:
         if id(svc) not in claimed:

@@ -5,8 +5,9 @@ v1alpha3/ and 1.30.3 core/; facts 4.4, 5.1).
 They are the gateway's outbound clusters of every in-mesh service port and DestinationRule subset, named
 `outbound_.<port>_.<subset>_.<fqdn>` (BuildDNSSrvSubsetKey, `_` for no subset) instead of
 `outbound|<port>|<subset>|<fqdn>`, and without any upstream TLS: the gateway forwards the client's own mTLS
-stream as it is (applyTrafficPolicy skips buildUpstreamTLSSettings in that mode). Every other field comes
-from the same cluster build, so they are built as the normal clusters and then renamed.
+stream as it is (applyTrafficPolicy skips buildUpstreamTLSSettings in that mode, so also the auto SNI /
+SAN validation it would set, cluster_tls.go setAutoSniAndAutoSanValidation). Every other field comes from
+the same cluster build, so they are built as the normal clusters and then renamed and stripped.
 """
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ from mesh_compile.index.sidecar_scope import Scope
 from mesh_compile.versions import Behaviour
 
 TLS_FIELDS = ("transportSocketMatches", "transportSocket")
+HTTP_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
+# cluster_builder.go clusterWrapper.build: the default explicitHttpConfig, added whenever any option is set
+DEFAULT_EXPLICIT = {"httpProtocolOptions": {}}
 
 
 def sni_dnat_clusters(proxy: Proxy, index: MeshIndex, scope: Scope, b: Behaviour) -> list[dict]:
@@ -59,8 +63,27 @@ def _as_sni_dnat(cluster: dict, hostname: str, port: int) -> dict:
             value = {**value, "serviceName": name}
         elif key == "loadAssignment":
             value = {**value, "clusterName": name}
+        elif key == "typedExtensionProtocolOptions":
+            value = _without_auto_sni(value)
+            if value is None:
+                continue
         out[key] = value
     return out
+
+
+def _without_auto_sni(typed: dict) -> dict | None:
+    """typedExtensionProtocolOptions without upstreamHttpProtocolOptions (auto SNI comes only with a TLS
+    context, which SNI-DNAT clusters never get); None when nothing else is left but the default
+    explicitHttpConfig that clusterWrapper.build adds only because some option was set."""
+    options = typed.get(HTTP_OPTIONS)
+    if options is None or "upstreamHttpProtocolOptions" not in options:
+        return typed
+    rest = {k: v for k, v in options.items() if k != "upstreamHttpProtocolOptions"}
+    if set(rest) <= {"@type", "explicitHttpConfig"} and rest.get("explicitHttpConfig") == DEFAULT_EXPLICIT:
+        rest = {k: v for k, v in rest.items() if k != "explicitHttpConfig"}
+    if set(rest) <= {"@type"}:
+        return None
+    return {**typed, HTTP_OPTIONS: rest}
 
 
 def parse_sni_key(name: str) -> tuple[str, int, str, str] | None:

@@ -22,8 +22,11 @@ def unsupported_features(objects: Iterable[Any]) -> list[Problem]:
         spec = obj.spec
         if obj.kind == "Sidecar":
             for i, egress in enumerate(spec.egress):
-                if egress.port is not None or getattr(egress, "bind", None):
-                    out.append(_problem(obj, f"spec.egress[{i}].port", "a Sidecar egress listener with its own port or bind"))
+                # own port and IP bind are built (build/listener_outbound.py, sidecar_routes.py); these not
+                if (egress.captureMode == "NONE" or (egress.bind or "").startswith("unix://")
+                        or (egress.port is not None and (egress.port.protocol or "").upper() == "HTTP_PROXY")):
+                    out.append(_problem(obj, f"spec.egress[{i}]", "a Sidecar egress listener with captureMode "
+                                        "NONE, a unix domain socket bind or an HTTP_PROXY port"))
             if spec.ingress:
                 # the listener chains are built (compiler/build/listener_inbound.py); their clusters are not
                 out.append(_problem(obj, "spec.ingress", "the inbound clusters of Sidecar ingress listeners "

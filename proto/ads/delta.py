@@ -21,12 +21,8 @@ from envoy.service.discovery.v3.discovery_pb2 import (
     DeltaDiscoveryRequest, DeltaDiscoveryResponse, Resource as ResourceProto)
 
 from . import typeurls
-from .log import Log
-from .nack import condense, rejected
-from .snapshot import Resource, combined_version, describe
-from .status import StreamStatus
-from .store import View
-from .sotw import CONTROL_PLANE
+from .snapshot import Resource, combined_version
+from .stream import AdsStream
 
 
 @dataclass
@@ -45,13 +41,8 @@ class _TypeState:
     force: set[str] = field(default_factory=set)             # send these even if Envoy holds them
 
 
-class DeltaStream:
-    def __init__(self, view: View, status: StreamStatus, log: Log) -> None:
-        self.view = view
-        self.status = status
-        self.log = log
-        self._types: dict[str, _TypeState] = {}
-        self._nonce = 0
+class DeltaStream(AdsStream[_TypeState]):
+    """One DeltaAggregatedResources stream: the rules in the module docstring."""
 
     # -- events --------------------------------------------------------------------------------
 
@@ -64,8 +55,7 @@ class DeltaStream:
         if req.response_nonce:
             pending = state.pending.pop(req.response_nonce, None)
             if pending is None:
-                self.status.of(type_url).stale += 1
-                self.log.debug(f"{self._who()}: {typeurls.short(type_url)} stale nonce {req.response_nonce} ignored")
+                self._stale(type_url, req.response_nonce)
             elif req.HasField("error_detail"):
                 self._nack(type_url, state, pending, req.error_detail.message)
             else:
@@ -127,29 +117,16 @@ class DeltaStream:
             state.held[res.name] = res.version
         for name in pending.removed:
             state.held.pop(name, None)
-        self.view.record_ack(pending.updated)
-        st = self.status.of(type_url)
-        st.acks += 1
-        st.acked = dict(state.held)
-        if pending.updated or pending.removed:
-            removed = f" removed {', '.join(pending.removed)}" if pending.removed else ""
-            self.log.info(f"{self._who()}: {typeurls.short(type_url)} ACK {describe(pending.updated)}{removed}")
+        self._record_ack(type_url, pending.updated, dict(state.held), pending.removed)
 
     def _nack(self, type_url: str, state: _TypeState, pending: _Pending, message: str) -> None:
         changed = [r for r in pending.updated if state.held.get(r.name) != r.version]
-        parked = self.view.park(rejected(changed, message))
         for res in pending.updated:  # Envoy kept what it had
             if res.name in state.held:
                 state.sent[res.name] = state.held[res.name]
             else:
                 state.sent.pop(res.name, None)
-        st = self.status.of(type_url)
-        st.nacks += 1
-        st.last_error = message
-        self.log.error(f"{self._who()}: {typeurls.short(type_url)} NACK: {condense(message)}")
-        if parked:
-            self.log.error(f"{self._who()}: parked (not sent again): {describe(parked)}; "
-                           "Envoy keeps what it had")
+        self._record_nack(type_url, changed, message)
 
     # -- responses -----------------------------------------------------------------------------
 
@@ -167,17 +144,12 @@ class DeltaStream:
             state.sent[res.name] = res.version
         for name in removed:
             state.sent.pop(name, None)
-        self._nonce += 1
-        nonce = str(self._nonce)
+        nonce = self._next_nonce()
         state.pending[nonce] = _Pending(updated, removed)
         resp = DeltaDiscoveryResponse(system_version_info=combined_version(r.key() for r in scope.values()),
                                       type_url=type_url, nonce=nonce, removed_resources=sorted(removed))
         resp.resources.extend(ResourceProto(name=r.name, version=r.version, resource=r.body) for r in updated)
-        resp.control_plane.identifier = CONTROL_PLANE
-        self.status.of(type_url).responses += 1
+        self._count_response(type_url, resp)
         self.log.debug(f"{self._who()}: {typeurls.short(type_url)} sent {len(updated)}, removed {len(removed)} "
                        f"(nonce {nonce})")
         return [resp]
-
-    def _who(self) -> str:
-        return f"[{self.status.stream_id} {self.status.target}]"

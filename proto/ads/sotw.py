@@ -20,13 +20,8 @@ from typing import Optional
 from envoy.service.discovery.v3.discovery_pb2 import DiscoveryRequest, DiscoveryResponse
 
 from . import typeurls
-from .log import Log
-from .nack import condense, rejected
-from .snapshot import Resource, combined_version, describe
-from .status import StreamStatus
-from .store import View
-
-CONTROL_PLANE = "mesh-compile"
+from .snapshot import Resource, combined_version
+from .stream import AdsStream
 
 
 @dataclass
@@ -38,13 +33,8 @@ class _TypeState:
     respond_in_full: bool = False                         # a dependency was just pushed
 
 
-class SotwStream:
-    def __init__(self, view: View, status: StreamStatus, log: Log) -> None:
-        self.view = view
-        self.status = status
-        self.log = log
-        self._types: dict[str, _TypeState] = {}
-        self._nonce = 0
+class SotwStream(AdsStream[_TypeState]):
+    """One StreamAggregatedResources stream: the rules in the module docstring."""
 
     # -- events --------------------------------------------------------------------------------
 
@@ -57,8 +47,7 @@ class SotwStream:
             self.log.debug(f"{self._who()}: {typeurls.short(type_url)} request {self._fmt(names)}")
             return self._answer(type_url, state, full=True)
         if req.response_nonce != state.nonce:
-            self.status.of(type_url).stale += 1
-            self.log.debug(f"{self._who()}: {typeurls.short(type_url)} stale nonce {req.response_nonce} ignored")
+            self._stale(type_url, req.response_nonce)
             return []
         if req.HasField("error_detail"):
             self._nack(type_url, state, req.error_detail.message)
@@ -87,24 +76,12 @@ class SotwStream:
     def _ack(self, type_url: str, state: _TypeState) -> None:
         fresh = [r for n, r in state.sent.items() if _differs(state.acked.get(n), r)]
         state.acked = dict(state.sent)
-        self.view.record_ack(fresh)
-        st = self.status.of(type_url)
-        st.acks += 1
-        st.acked = {n: r.version for n, r in state.acked.items()}
-        if fresh:
-            self.log.info(f"{self._who()}: {typeurls.short(type_url)} ACK {describe(fresh)}")
+        self._record_ack(type_url, fresh, {n: r.version for n, r in state.acked.items()})
 
     def _nack(self, type_url: str, state: _TypeState, message: str) -> None:
         changed = [r for n, r in state.sent.items() if _differs(state.acked.get(n), r)]
-        parked = self.view.park(rejected(changed, message))
         state.sent = dict(state.acked)
-        st = self.status.of(type_url)
-        st.nacks += 1
-        st.last_error = message
-        self.log.error(f"{self._who()}: {typeurls.short(type_url)} NACK: {condense(message)}")
-        if parked:
-            self.log.error(f"{self._who()}: parked (not sent again): {describe(parked)}; "
-                           "Envoy keeps what it had")
+        self._record_nack(type_url, changed, message)
 
     # -- responses -----------------------------------------------------------------------------
 
@@ -123,13 +100,11 @@ class SotwStream:
             target = {**{n: r for n, r in state.sent.items() if n in state.names}, **send}
         state.sent = target
         state.respond_in_full = False
-        self._nonce += 1
-        state.nonce = str(self._nonce)
+        state.nonce = self._next_nonce()
         resp = DiscoveryResponse(version_info=combined_version(r.key() for r in target.values()),
                                  type_url=type_url, nonce=state.nonce)
         resp.resources.extend(r.body for r in send.values())
-        resp.control_plane.identifier = CONTROL_PLANE
-        self.status.of(type_url).responses += 1
+        self._count_response(type_url, resp)
         dependent = typeurls.DEPENDENT.get(type_url)
         if dependent in self._types:
             self._types[dependent].respond_in_full = True
@@ -145,9 +120,6 @@ class SotwStream:
         if "*" in names or (not names and type_url in typeurls.WILDCARD_TYPES):
             return None
         return names
-
-    def _who(self) -> str:
-        return f"[{self.status.stream_id} {self.status.target}]"
 
     @staticmethod
     def _fmt(names: Optional[frozenset[str]]) -> str:
