@@ -16,10 +16,45 @@ class LoadedMesh:
     problems: list[Problem] = field(default_factory=list)
     fatal: list[Problem] = field(default_factory=list)
     objects: list[Any] = field(default_factory=list)
+    changed_kinds: set[str] | None = None        # with a ReloadCache: kinds changed since its last load
 
     @property
     def invalid(self) -> bool:
         return any(p.level == ERROR for p in self.problems)
+
+
+class ReloadCache:
+    """What a reload may keep from the last successful load (`serve --watch`): the objects of unchanged
+    documents (load/reuse.py) and their parsed, validated form, which is a pure function of the
+    loaded object and the default namespace."""
+
+    def __init__(self) -> None:
+        from mesh_compile.load.reuse import DocumentCache
+        self.documents = DocumentCache()
+        self.parsed: dict[int, tuple[Any, Any, list[Problem]]] = {}   # id(raw) -> (raw, object, problems)
+        self._mesh_config_text: str | None = None
+
+    def mesh_config_changed(self, path: str | None) -> set[str]:
+        """{"MeshConfig"} when the --mesh-config file's text differs from the last load's."""
+        if not path:
+            return set()
+        try:
+            with open(path, encoding="utf-8", errors="replace") as fh:
+                text: str | None = fh.read()
+        except OSError:
+            text = None
+        changed, self._mesh_config_text = text is None or text != self._mesh_config_text, text
+        return {"MeshConfig"} if changed else set()
+
+    def parse(self, raw: Any, default_namespace: str, into: dict) -> tuple[Any, list[Problem]]:
+        from mesh_compile.model.objects import parse_object
+        hit = self.parsed.get(id(raw))
+        if hit is not None and hit[0] is raw:
+            obj, problems = hit[1], hit[2]
+        else:
+            obj, problems = parse_object(raw, default_namespace)
+        into[id(raw)] = (raw, obj, problems)
+        return obj, problems
 
 
 def _mesh_from_configmap(obj: Any) -> tuple[Any, list[Problem]]:
@@ -31,19 +66,24 @@ def _mesh_from_configmap(obj: Any) -> tuple[Any, list[Problem]]:
 
 def load_mesh(paths: Sequence[str], *, mesh_config: str | None = None, stdin: TextIO | None = None,
               default_namespace: str = "default", external_name_alias: bool = True,
-              roots_in_creation_order: bool = True) -> LoadedMesh:
+              roots_in_creation_order: bool = True, cache: ReloadCache | None = None) -> LoadedMesh:
     from mesh_compile.index.mesh_config import settings_from
     from mesh_compile.index.mesh_index import MeshIndex
     from mesh_compile.load.loader import load_paths
     from mesh_compile.model.objects import parse_object
 
-    loaded = load_paths(list(paths), stdin=stdin)
+    if cache is not None:
+        cache.documents.begin()
+    loaded = load_paths(list(paths), stdin=stdin, cache=cache.documents if cache is not None else None)
     result = LoadedMesh(index=None, problems=list(loaded.problems), fatal=list(loaded.fatal))
     if result.fatal:
         return result
-    mesh = None
+    mesh, parsed = None, {}
     for raw in loaded.objects:
-        obj, problems = parse_object(raw, default_namespace)
+        if cache is not None:
+            obj, problems = cache.parse(raw, default_namespace, parsed)
+        else:
+            obj, problems = parse_object(raw, default_namespace)
         result.problems.extend(problems)
         if obj is None:
             continue
@@ -63,6 +103,9 @@ def load_mesh(paths: Sequence[str], *, mesh_config: str | None = None, stdin: Te
     result.problems.extend(unsupported_features(result.objects))
     result.index = MeshIndex(result.objects, settings_from(mesh), external_name_alias=external_name_alias,
                              roots_in_creation_order=roots_in_creation_order)
+    if cache is not None:
+        cache.parsed = parsed
+        result.changed_kinds = cache.documents.commit() | cache.mesh_config_changed(mesh_config)
     return result
 
 

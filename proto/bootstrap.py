@@ -168,8 +168,10 @@ def istio_only_reason(any_json: AnyValue) -> Optional[str]:
     return None
 
 
-def strip_istio_only(obj: AnyValue, where: str, notes: list[Note]) -> AnyValue:
-    """Remove Istio-only extensions: list items (filters) that hold one, and map entries that are one."""
+def strip_istio_only(obj: AnyValue, where: str, notes: list[Note], same: AnyValue = None) -> AnyValue:
+    """Remove Istio-only extensions: list items (filters) that hold one, and map entries that are one.
+    `same` (a mesh_compile_xds.ads.reuse.ReuseCache): a virtual host's `routes` list met again as the
+    very same object gives the last result (serve reloads keep unchanged routes: build/route_memo.py)."""
     if isinstance(obj, list):
         kept = []
         for item in obj:
@@ -177,7 +179,7 @@ def strip_istio_only(obj: AnyValue, where: str, notes: list[Note]) -> AnyValue:
             if reason:
                 notes.append(Note(f"removed {_item_name(item)} ({reason})", where))
                 continue
-            kept.append(strip_istio_only(item, where, notes))
+            kept.append(strip_istio_only(item, where, notes, same))
         return kept
     if isinstance(obj, dict):
         out = {}
@@ -186,9 +188,22 @@ def strip_istio_only(obj: AnyValue, where: str, notes: list[Note]) -> AnyValue:
             if reason:
                 notes.append(Note(f"removed {key!r} ({reason})", where))
                 continue
-            out[key] = strip_istio_only(value, where, notes)
+            if same is not None and key == "routes" and isinstance(value, list):
+                out[key] = _strip_same(value, where, notes, same)
+            else:
+                out[key] = strip_istio_only(value, where, notes, same)
         return out
     return obj
+
+
+def _strip_same(value: list, where: str, notes: list[Note], same: AnyValue) -> list:
+    found = same.get_same(value, ("strip", where))
+    if found is None:
+        its_notes: list[Note] = []
+        found = (strip_istio_only(value, where, its_notes, same), its_notes)
+        same.put_same(value, found, ("strip", where))
+    notes.extend(found[1])
+    return found[0]
 
 
 def _item_reason(item: AnyValue) -> Optional[str]:

@@ -157,3 +157,53 @@ def test_catch_all_stops_later_routes():
     routes = vhost(route_config(cfg, "9080"), "reviews.default.svc.cluster.local:9080")["routes"]
     # the header match comes first; the prefix-/ block without headers is catch-all, so v3 is dropped
     assert [r["route"]["cluster"].split("|")[2] for r in routes] == ["v2", "v2"]
+
+
+# --- TCP-declared services on an HTTP route config's port -------------------------------------------------------
+# 1.30.3 httproute.go BuildSidecarOutboundVirtualHosts: servicesByName holds every service with the listener's
+# port, whatever its protocol; route.go separateVSHostsAndServices then treats a VS host matching one as a
+# registry host (foundSvcMatch), so it is no extra `host:80` vhost; BuildSidecarVirtualHostWrapper /
+# buildSidecarVirtualHostsForVirtualService give vhosts only to IsHTTPOrSniffed ports (no default route, no
+# VS vhost for the TCP service itself).
+TCP_ON_80 = """
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: default}
+spec:
+  clusterIP: 10.96.0.30
+  ports: [{name: http, port: 80}]
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {name: db, namespace: default}
+spec:
+  hosts: [db.example.com]
+  location: MESH_EXTERNAL
+  resolution: DNS
+  ports: [{number: 80, name: tcp, protocol: TCP}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: wild, namespace: default}
+spec:
+  hosts: ["*.example.com"]
+  http:
+  - route: [{destination: {host: web.default.svc.cluster.local}}]
+"""
+EGRESS_80 = """---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: default, namespace: default}
+spec:
+  egress:
+  - port: {number: 80, protocol: HTTP, name: http}
+    hosts: ["./*"]
+"""
+
+
+def test_wildcard_vs_host_matching_a_tcp_service_is_no_extra_vhost():
+    for text in (TCP_ON_80, TCP_ON_80 + EGRESS_80):
+        rc = route_config(compile_yaml(text, "deploy/sleep.default"), "80")
+        names = [vh["name"] for vh in rc["virtualHosts"]]
+        assert "*.example.com:80" not in names and "db.example.com:80" not in names, names
+        assert "web.default.svc.cluster.local:80" in names

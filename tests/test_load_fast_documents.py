@@ -78,6 +78,7 @@ def test_an_indented_first_line_keeps_its_column():
 ], ids=lambda t: repr(t[len(HEAD):] if t.startswith(HEAD) else t)[:30])
 def test_texts_yaml_rs_reads_differently_go_to_libyaml(text: str):
     assert fast_documents(text) is None
+    assert fast_documents(text, lambda line, doc: False) is None     # the per-document checks (reloads)
     assert_same_as_libyaml(text)
 
 

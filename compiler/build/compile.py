@@ -9,6 +9,7 @@ from mesh_compile.build.bootstrap_static import static_clusters, static_listener
 from mesh_compile.build.clusters import build_clusters
 from mesh_compile.build.endpoints import build_assignments
 from mesh_compile.build.listeners import build_listeners
+from mesh_compile.build.route_memo import RouteMemo
 from mesh_compile.build.sni_dnat import sni_dnat_assignments
 from mesh_compile.index.mesh_index import MeshIndex
 from mesh_compile.index.proxy import Proxy
@@ -23,6 +24,7 @@ class ProxyConfig:
 
     def __init__(self, proxy: Proxy, index: MeshIndex, behaviour: Behaviour) -> None:
         self.proxy, self.index, self.behaviour = proxy, index, behaviour
+        self.route_memo: RouteMemo | None = None     # set by build/keep.py when it may be used
 
     @cached_property
     def scope(self) -> Any:
@@ -39,7 +41,8 @@ class ProxyConfig:
         proxy, index, b = self.proxy, self.index, self.behaviour
         if proxy.is_gateway:
             return [gateway_routes.build_route_config(n, index, proxy, b) for n in self.route_names]
-        return [sidecar_routes.build_route_config(n, index, proxy, self.scope, b) for n in self.route_names]
+        memo = self.route_memo = RouteMemo(self.route_memo)
+        return [sidecar_routes.build_route_config(n, index, proxy, self.scope, b, memo) for n in self.route_names]
 
     @cached_property
     def clusters(self) -> list[dict]:

@@ -6,10 +6,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mesh_compile.build.domains import dedupe, service_domains
+from mesh_compile.build.delegate import is_root
 from mesh_compile.build.http_routes import RouteContext, build_vs_routes
 from mesh_compile.build.names import OUTBOUND, PASSTHROUGH, domain_name, subset_key
 from mesh_compile.build.retry import convert_policy
 from mesh_compile.build.hash_policy import consistent_hash, to_hash_policy
+from mesh_compile.build.route_memo import RouteMemo
 from mesh_compile.index import protocol as P
 from mesh_compile.index.hosts import host_matches, is_wildcard
 from mesh_compile.index.mesh_index import MeshIndex
@@ -40,13 +42,21 @@ def _listener_imports(scope: Scope, port: int) -> tuple[list[Service], list]:
 
 
 def services_for_port(scope: Scope, port: int) -> list[Service]:
+    """servicesByName: every imported service with this port, whatever its protocol, trimmed to that port.
+    TCP ones get no vhost, but VirtualService routes still resolve them, and a VS host naming one is not
+    a non-registry host (route.go separateVSHostsAndServices)."""
     out = []
     for svc in _listener_imports(scope, port)[0]:
         sport = svc.port(port)
-        if sport is None or svc.resolution == ALIAS or not P.is_http_or_sniffed(sport.protocol):
+        if sport is None or svc.resolution == ALIAS:
             continue
         out.append(svc.with_only_port(port))
     return out
+
+
+def _is_http(svc: Service) -> bool:
+    """IsHTTPOrSniffed on the service's (only) port: the services that get virtual hosts."""
+    return P.is_http_or_sniffed(svc.ports[0].protocol)
 
 
 def route_config_names(scope: Scope) -> list[str]:
@@ -100,11 +110,13 @@ def _port_listener_names(el: Any, taken: set[tuple], http_ports: set[int], sniff
                 sniffed.add(f"{svc.hostname}:{el.port}")
 
 
-def build_route_config(name: str, index: MeshIndex, proxy: Proxy, scope: Scope, b: Behaviour) -> dict:
+def build_route_config(name: str, index: MeshIndex, proxy: Proxy, scope: Scope, b: Behaviour,
+                       memo: RouteMemo | None = None) -> dict:
+    """`memo`: VirtualService routes from the last build that may be used again (route_memo.py)."""
     host, sep, port_text = name.rpartition(":")
     sniffed = bool(sep)
     port = int(port_text) if port_text.isdigit() else 0
-    vhosts = _virtual_hosts(index, proxy, scope, port, b)
+    vhosts = _virtual_hosts(index, proxy, scope, port, b, memo)
     if sniffed:
         vhosts = [dict(vh, domains=["*"]) for vh in vhosts if vh["name"] == domain_name(host, port)]
     else:
@@ -129,19 +141,22 @@ def catch_all_vhost(mode: str) -> dict:
     return {"name": name, "domains": ["*"], "routes": [route], "includeRequestAttemptCount": True}
 
 
-def _virtual_hosts(index: MeshIndex, proxy: Proxy, scope: Scope, port: int, b: Behaviour) -> list[dict]:
+def _virtual_hosts(index: MeshIndex, proxy: Proxy, scope: Scope, port: int, b: Behaviour,
+                   memo: RouteMemo | None = None) -> list[dict]:
     services = services_for_port(scope, port)
     by_host = {s.hostname: s for s in services}
     ctx = RouteContext(b, index, proxy, port, "mesh", lambda host, _ns: by_host.get(host))
-    wrappers = _vs_wrappers(index, _listener_imports(scope, port)[1], port, services, ctx)
+    wrappers = _vs_wrappers(index, _listener_imports(scope, port)[1], port, services, ctx, memo)
     claimed = {id(s) for w in wrappers for s in w.services}
-    for svc in services:
+    http = [s for s in services if _is_http(s)]
+    for svc in http:
         if id(svc) not in claimed:
             wrappers.append(_Wrapper([default_route(svc, port, index, proxy, b)], [svc]))
-    return _cut_vhosts(wrappers, services, proxy, port, index, b)
+    return _cut_vhosts(wrappers, http, proxy, port, index, b)
 
 
-def _vs_wrappers(index: MeshIndex, vss: list, port: int, services: list[Service], ctx: RouteContext) -> list[_Wrapper]:
+def _vs_wrappers(index: MeshIndex, vss: list, port: int, services: list[Service], ctx: RouteContext,
+                 memo: RouteMemo | None = None) -> list[_Wrapper]:
     """One wrapper per VirtualService that matches services on this port (exact host first, then the most
     specific wildcard), plus its hosts that match no service (only on port 80, facts 2.6)."""
     exact: dict[str, Any] = {}
@@ -151,6 +166,8 @@ def _vs_wrappers(index: MeshIndex, vss: list, port: int, services: list[Service]
                 exact.setdefault(h, vs)
     bound: dict[int, list[Service]] = {}
     for svc in services:
+        if not _is_http(svc):
+            continue        # buildSidecarVirtualHostsForVirtualService: serviceByPort keeps HTTP/sniffed ports
         vs = exact.get(svc.hostname) or _best_wildcard(vss, svc.hostname)
         if vs is not None:
             bound.setdefault(id(vs), []).append(svc)
@@ -161,7 +178,10 @@ def _vs_wrappers(index: MeshIndex, vss: list, port: int, services: list[Service]
         extra = [h for h in vs.hosts if port == 80 and _unknown_host(h, names, services, index)]
         if not mine and not extra:
             continue
-        routes = build_vs_routes(vs, ctx)
+        if memo is None or is_root(vs):
+            routes = build_vs_routes(vs, ctx)
+        else:
+            routes = memo.routes(vs.config, port, lambda: build_vs_routes(vs, ctx))
         if not routes:
             continue  # every route filtered out: the services keep their default route
         out.append(_Wrapper(routes, mine, extra))

@@ -105,6 +105,13 @@ class MeshCompiler:
         self.namespace = namespace
         self.mesh_config = mesh_config
         self.stdin = stdin
+        # Reloads re-read only changed documents and keep what the change cannot touch (build/keep.py):
+        # each successful load is a generation with the kinds of object it changed.
+        from mesh_compile.pipeline import ReloadCache
+        self.cache = ReloadCache()
+        self.changes: list[set[str] | None] = []          # per generation; None: unknown (all)
+        self.generations: dict[int, tuple[Any, int]] = {}  # id(index) -> (index, generation)
+        self.previous: dict[tuple[str, Optional[str]], tuple[int, Any]] = {}  # view -> (generation, config)
 
     def load(self) -> Any:
         from mesh_compile.pipeline import load_mesh
@@ -113,26 +120,56 @@ class MeshCompiler:
             mesh = load_mesh(self.paths, mesh_config=self.mesh_config, stdin=self.stdin,
                              default_namespace=self.namespace,
                              external_name_alias=self.behaviour.external_name_alias,
-                             roots_in_creation_order=self.behaviour.vs_roots_in_creation_order)
+                             roots_in_creation_order=self.behaviour.vs_roots_in_creation_order,
+                             cache=self.cache if self.stdin is None else None)
         except Exception as exc:  # a bug must not kill the server: report it as a failed load
+            self.cache = type(self.cache)()                # whatever it held may be half-updated
             raise CompileError(f"internal error while loading the input: {exc!r}") from None
         if mesh.fatal:
             raise CompileError("; ".join(p.render() for p in mesh.fatal))
+        self.changes.append(mesh.changed_kinds)
+        self.generations = {id(mesh.index): (mesh.index, len(self.changes))}  # older indexes: no reuse
         return Loaded(mesh.index, [p.render() for p in mesh.problems], mesh.invalid)
 
-    def compile(self, index: Any, target: str, proxy_type: Optional[str]) -> tuple[dict[str, list[dict]], list[str]]:
+    def _changed_since(self, generation: int, index: Any) -> set[str] | None:
+        """Kinds changed from `generation` up to `index`'s generation, None when unknown."""
+        found = self.generations.get(id(index))
+        if found is None or found[0] is not index or found[1] < generation:
+            return None
+        out: set[str] = set()
+        for kinds in self.changes[generation:found[1]]:
+            if kinds is None:
+                return None
+            out |= kinds
+        return out
+
+    def _configure(self, index: Any, target: str, proxy_type: Optional[str], proxy: Any) -> Any:
+        """The proxy's config, keeping what the changes since its last compile cannot touch."""
         from mesh_compile.build.compile import compile_proxy
+        from mesh_compile.build.keep import keep_unchanged
+        cfg = compile_proxy(proxy, index, self.behaviour)
+        previous = self.previous.get((target, proxy_type))
+        if previous is not None:
+            changed = self._changed_since(previous[0], index)
+            if changed is not None:
+                keep_unchanged(cfg, previous[1], changed)
+        found = self.generations.get(id(index))
+        if found is not None and found[0] is index:
+            self.previous[(target, proxy_type)] = (found[1], cfg)
+        return cfg
+
+    def compile(self, index: Any, target: str, proxy_type: Optional[str]) -> tuple[dict[str, list[dict]], list[str]]:
         from mesh_compile.index.proxy import TargetError, resolve_proxy
         from mesh_compile_xds.ads.store import CompileError
         try:
             proxy = resolve_proxy(target, index, proxy_type=proxy_type)
-            cfg = compile_proxy(proxy, index, self.behaviour)
+            cfg = self._configure(index, target, proxy_type, proxy)
+            resources = {"clusters": cfg.clusters, "listeners": cfg.listeners, "routes": cfg.routes,
+                         "endpoints": cfg.endpoints}         # built here: the config is lazy
         except TargetError as exc:
             raise CompileError(str(exc)) from None
         except Exception as exc:
             raise CompileError(f"internal error while compiling {target}: {exc!r}") from None
-        resources = {"clusters": cfg.clusters, "listeners": cfg.listeners, "routes": cfg.routes,
-                     "endpoints": cfg.endpoints}
         return resources, list(proxy.notices)
 
 

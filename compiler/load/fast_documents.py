@@ -25,7 +25,7 @@ import re
 
 import re2
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from .locate import Span
 
@@ -64,7 +64,7 @@ _BLOCK_HEADER = _bytes_re(r"[|>][-+1-9]{0,2}[ \t]*(?:#[^\n]*)?\r?\n(?:[ \t]*\r?\
 # a file has flow collections, any such colon outside quotes sends it to libyaml (see _flow_is_risky).
 _FLOW_OPEN = _bytes_re(r"(?m)(?:^|[\s\[{,:])[\[{]")
 _QUOTED = _bytes_re(r"""(?ms)(^|[\s\[{,:])(?:"(?:[^"\\]|\\.)*"|'(?:[^']|'')*')""")
-_PLAIN_COLON = _bytes_re(r"[^\s\"']:\S")
+_PLAIN_COLON = _bytes_re(r"[^\s\x00]:\S")        # \x00: where a quoted scalar was (never in input)
 _BRACKET = _bytes_re(r"[\[\]{}]")
 # `---` opens a document; anything after it on the same line but a comment is left to libyaml, as are
 # `...` document ends and line breaks other than LF/CRLF (YAML also counts CR, NEL, LS and PS).
@@ -82,18 +82,18 @@ _COMMENT = _bytes_re(r"(?m)(^|[ \t])#[^\n'\"]*$")
 
 @dataclass
 class FastDocument:
-    """One document read by yaml-rs: the object, and where its text sits in the file."""
-    data: dict
+    """One document read by yaml-rs: the object, and where its text sits in the file; `data` is None
+    for a document the caller said it knows already (not parsed again)."""
+    data: dict | None
     span: Span
 
 
-def fast_documents(text: str) -> list[FastDocument] | None:
-    """The file's objects in order, or None when libyaml must read this file (see the module doc)."""
+def fast_documents(text: str, known: Callable[[int, str], bool] | None = None) -> list[FastDocument] | None:
+    """The file's objects in order, or None when libyaml must read this file (see the module doc).
+    `known(line, document text)`: documents for which it says True are not parsed (see reuse.py)."""
     if yaml_rs is None or _has_other_markers(text):
         return None
-    raw = text.encode("utf-8")
-    bare = _COMMENT.sub(rb"\1", raw) if b"#" in raw else raw
-    if _RISKY.search(bare) or not _block_scalars_are_plain(bare) or _flow_is_risky(bare):
+    if known is None and _is_risky(text):      # one scan of the file; with `known`, per new document
         return None
     out: list[FastDocument] = []
     line, counted = 0, 0                       # line number of offset `counted`
@@ -104,11 +104,24 @@ def fast_documents(text: str) -> list[FastDocument] | None:
         line += text.count("\n", counted, first)
         counted = first
         bol = text.rfind("\n", 0, first) + 1
+        span = Span(text, first, end, line, first - bol)
+        if known is not None and known(line, text[first:end]):
+            out.append(FastDocument(None, span))
+            continue
+        if known is not None and _is_risky(text[bol:end]):
+            return None
         data = _parse(text[bol:end])
         if not isinstance(data, dict) or _is_list(data):
             return None
-        out.append(FastDocument(data, Span(text, first, end, line, first - bol)))
+        out.append(FastDocument(data, span))
     return out
+
+
+def _is_risky(text: str) -> bool:
+    """Whether the text holds anything yaml-rs and libyaml read differently (the module doc)."""
+    raw = text.encode("utf-8")
+    bare = _COMMENT.sub(rb"\1", raw) if b"#" in raw else raw
+    return bool(_RISKY.search(bare)) or not _block_scalars_are_plain(bare) or _flow_is_risky(bare)
 
 
 def _flow_is_risky(text: bytes) -> bool:
@@ -117,7 +130,7 @@ def _flow_is_risky(text: bytes) -> bool:
     simple scan cannot pair (one inside a plain scalar, say)."""
     if _FLOW_OPEN.search(text) is None:
         return False
-    unquoted = _QUOTED.sub(rb'\1""', text)
+    unquoted = _QUOTED.sub(b"\\1\x00", text)
     if _PLAIN_COLON.search(unquoted) or _BLOCK.search(unquoted):
         return True
     stack: list[bytes] = []
@@ -170,10 +183,8 @@ def _has_other_markers(text: str) -> bool:
     if any(char in text for char in _OTHER_BREAKS) or _NON_PRINTABLE.search(text):
         return True
     raw = text.encode("utf-8")
-    for found in _OTHER_MARKERS.finditer(raw):
-        if not _MARKER_BYTES.match(raw, found.start()):  # (a `---` line _MARKER splits at is fine)
-            return True
-    return False
+    # every `---` line _MARKER splits at is also an _OTHER_MARKERS match: equal counts, nothing else
+    return len(_OTHER_MARKERS.findall(raw)) != len(_MARKER_BYTES.findall(raw))
 
 
 def _document_bounds(text: str) -> list[tuple[int, int]]:

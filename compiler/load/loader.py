@@ -11,10 +11,11 @@ from typing import Sequence, TextIO
 
 from ..diagnostics import ERROR, Problem
 from .documents import Document, parse_documents
-from .fast_documents import fast_documents
+from .fast_documents import FastDocument, fast_documents
 from .files import InputText, read_inputs
 from .flatten import ObjectCollector
 from .raw import RawObject
+from .reuse import DocumentCache
 from .yaml_loader import Loader
 
 
@@ -33,28 +34,31 @@ class LoadResult:
         self.fatal.extend(other.fatal)
 
 
-def load_paths(paths: Sequence[str], stdin: TextIO | None = None) -> LoadResult:
+def load_paths(paths: Sequence[str], stdin: TextIO | None = None,
+               cache: DocumentCache | None = None) -> LoadResult:
     """Load every path in order; `-` reads `stdin` (sys.stdin when None). Every file is parsed
-    even after an error elsewhere, so all syntax errors are reported at once."""
+    even after an error elsewhere, so all syntax errors are reported at once. With a `cache`,
+    documents unchanged since the cache's last load are not parsed again (reuse.py)."""
     result = LoadResult()
     for item in read_inputs(paths, stdin):
         if isinstance(item, InputText):
-            result.merge(load_text(item.text, item.name))
+            result.merge(load_text(item.text, item.name, cache=cache))
         else:
             result.add(item)
     return result
 
 
 def load_text(text: str, file: str = "<string>", loader_cls: type = Loader,
-              fast: bool = True) -> LoadResult:
+              fast: bool = True, cache: DocumentCache | None = None) -> LoadResult:
     """Load one YAML or JSON text as if it were the file `file` (handy in later stages' tests).
     With the default loader and `fast`, yaml-rs reads the files it reads the same way (fast_documents)."""
     result = LoadResult()
     collector = ObjectCollector(file, text)
-    fast = fast_documents(text) if fast and loader_cls is Loader else None
+    known = (lambda line, doc: cache.known((file, line, doc))) if cache is not None else None
+    fast = fast_documents(text, known) if fast and loader_cls is Loader else None
     if fast is not None:
         for doc in fast:
-            collector.fast_document(doc.data, doc.span)
+            _fast_document(collector, doc, file, cache)
         result.objects, result.problems = collector.objects, collector.problems
         return result
     for item in parse_documents(text, file, loader_cls):
@@ -64,4 +68,22 @@ def load_text(text: str, file: str = "<string>", loader_cls: type = Loader,
             result.add(item)
     result.objects = collector.objects
     result.problems = collector.problems
+    if cache is not None:
+        cache.uncached(result.objects)
     return result
+
+
+def _fast_document(collector: ObjectCollector, doc: FastDocument, file: str, cache: DocumentCache | None) -> None:
+    """One yaml-rs document into the collector: from the cache when it is known there."""
+    if cache is None:
+        collector.fast_document(doc.data, doc.span)
+        return
+    key = (file, doc.span.line, doc.span.text[doc.span.start : doc.span.end])
+    if doc.data is None:
+        objects, problems = cache.take(key)
+        collector.objects.extend(objects)
+        collector.problems.extend(problems)
+        return
+    n_objects, n_problems = len(collector.objects), len(collector.problems)
+    collector.fast_document(doc.data, doc.span)
+    cache.put(key, collector.objects[n_objects:], collector.problems[n_problems:])

@@ -96,20 +96,25 @@ class _Rewritten:
 def _rewrite_cached(kind: str, res: dict, opts: LocalOptions, cache: ReuseCache) -> _Rewritten:
     if kind not in _STRIPPED:
         return _Rewritten(res)  # endpoints: nothing to rewrite, and nothing changes them
+    variant = (opts.stock_envoy, opts.plaintext)
+    done = cache.get_same(res, variant)
+    if done is not None:
+        return done
     key = content_key(kind, res)
-    key = None if key is None else (opts.stock_envoy, opts.plaintext, key)
+    key = None if key is None else (*variant, key)
     done = cache.get(key)
     if done is None:
-        done = _rewrite(kind, res, opts)
+        done = _rewrite(kind, res, opts, cache)
         cache.put(key, done)
+    cache.put_same(res, done, variant)
     return done
 
 
-def _rewrite(kind: str, res: dict, opts: LocalOptions) -> _Rewritten:
+def _rewrite(kind: str, res: dict, opts: LocalOptions, cache: Optional[ReuseCache] = None) -> _Rewritten:
     found: list[Any] = []
     if opts.stock_envoy:
         from mesh_compile_xds.bootstrap import strip_istio_only
-        res = strip_istio_only(res, f"{kind[:-1]} {res.get('name', '?')}", found)  # a new copy
+        res = strip_istio_only(res, f"{kind[:-1]} {res.get('name', '?')}", found, cache)  # a new copy
     elif opts.plaintext and kind in _PLAINTEXT:
         res = copy.deepcopy(res)
     touched = opts.plaintext and kind in _PLAINTEXT and _drop_istio_tls(res)

@@ -72,11 +72,14 @@ def build_snapshot(resources: Mapping[str, list[dict]], cache: Optional[ReuseCac
         kind = typeurls.KIND[type_url]
         by_name: dict[str, Resource] = {}
         for item in resources.get(typeurls.ATTRIBUTE[type_url], []):
-            key = content_key(kind, item)
-            encoded = cache.get(key)
+            encoded = cache.get_same(item)
             if encoded is None:
-                encoded = _encode(type_url, kind, item, cache)
-                cache.put(key, encoded)
+                key = content_key(kind, item)
+                encoded = cache.get(key)
+                if encoded is None:
+                    encoded = _encode(type_url, kind, item, cache)
+                    cache.put(key, encoded)
+                cache.put_same(item, encoded)
             if isinstance(encoded, str):
                 snap.problems.append(encoded)
                 continue

@@ -1,0 +1,53 @@
+"""Re-reading only what changed: the objects of each document of the last load, for `serve --watch`.
+
+A document is known by (file, first line, text). When a reload finds the same key, its objects and
+warnings are taken from the last load instead of being parsed again; a document whose text or line
+moved is read anew. `commit()` ends a successful load and says which kinds of object changed since
+the previous one (documents added, removed or edited, plus every object of a file libyaml had to
+read, which is never cached), so later stages can tell what they may keep.
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..diagnostics import Problem
+from .raw import RawObject
+
+DocKey = tuple[str, int, str]
+Entry = tuple[list[RawObject], list[Problem]]
+
+
+class DocumentCache:
+    def __init__(self) -> None:
+        self._last: dict[DocKey, Entry] = {}
+        self._now: dict[DocKey, Entry] = {}
+        self._uncached: set[str] = set()
+
+    def begin(self) -> None:
+        """Start a load (what an unfinished earlier one left is dropped)."""
+        self._now, self._uncached = {}, set()
+
+    def known(self, key: DocKey) -> bool:
+        return key in self._last
+
+    def take(self, key: DocKey) -> Entry:
+        """The last load's objects and warnings for a known document, kept for the next load too."""
+        entry = self._now[key] = self._last[key]
+        return entry
+
+    def put(self, key: DocKey, objects: list[RawObject], problems: list[Problem]) -> None:
+        self._now[key] = (objects, problems)
+
+    def uncached(self, objects: Iterable[RawObject]) -> None:
+        """Objects read without the cache: they count as changed on every load."""
+        self._uncached.update(raw.kind or "" for raw in objects)
+
+    def commit(self) -> set[str]:
+        """End a successful load: the kinds of the objects that changed since the last commit."""
+        changed = set(self._uncached)
+        for entries, other in ((self._now, self._last), (self._last, self._now)):
+            for key, (objects, _problems) in entries.items():
+                if key not in other:
+                    changed.update(raw.kind or "" for raw in objects)
+        self._last, self._now = self._now, {}
+        return changed

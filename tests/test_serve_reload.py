@@ -1,0 +1,119 @@
+"""serve --watch reloads (MeshCompiler with its ReloadCache and build/keep.py): after any edit, what a
+reload compiles equals a fresh compile of the edited files, and what it keeps is kept by identity."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mesh_compile.cli.serve import MeshCompiler
+
+TARGET = "deploy/sleep.default"
+BASE = """\
+apiVersion: v1
+kind: Service
+metadata: {name: reviews, namespace: default}
+spec: {clusterIP: 10.0.0.2, ports: [{name: http, port: 9080}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: ratings, namespace: default}
+spec: {clusterIP: 10.0.0.3, ports: [{name: http, port: 9080}]}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: reviews, namespace: default}
+spec:
+  host: reviews
+  subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: reviews, namespace: default}
+spec:
+  hosts: [reviews]
+  http:
+  - route:
+    - {destination: {host: reviews, subset: v1}, weight: 90}
+    - {destination: {host: reviews, subset: v2}, weight: 10}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: ratings, namespace: default}
+spec:
+  hosts: [ratings]
+  http:
+  - timeout: 3s
+    route: [{destination: {host: ratings}}]
+"""
+
+EDITS = {
+    "vs weights": lambda t: t.replace("weight: 90", "weight: 80").replace("weight: 10", "weight: 20"),
+    "vs removed": lambda t: t[: t.rindex("---\n")],
+    "vs added line (documents after it move)": lambda t: t.replace("  hosts: [reviews]\n", "  hosts: [reviews]\n  gateways: [mesh]\n"),
+    "dr subset": lambda t: t.replace("{name: v2, labels: {version: v2}}", "{name: v2, labels: {version: v3}}"),
+    "dr traffic policy": lambda t: t.replace("  host: reviews\n", "  host: reviews\n  trafficPolicy: {loadBalancer: {simple: RANDOM}}\n"),
+    "service added": lambda t: t + "---\napiVersion: v1\nkind: Service\nmetadata: {name: details, namespace: default}\n"
+                                   "spec: {clusterIP: 10.0.0.4, ports: [{name: http, port: 9080}]}\n",
+    "sidecar with egress": lambda t: t + "---\napiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: default, namespace: default}\n"
+                                         "spec: {egress: [{hosts: [./ratings.default.svc.cluster.local]}]}\n",
+    "nothing": lambda t: t,
+}
+
+
+def compile_all(mc: MeshCompiler, target: str = TARGET) -> dict:
+    loaded = mc.load()
+    return mc.compile(loaded.mesh, target, None)[0]
+
+
+@pytest.mark.parametrize("edit", list(EDITS), ids=list(EDITS))
+@pytest.mark.parametrize("target", [TARGET, "deploy/istio-ingressgateway.istio-system"])
+def test_a_reload_equals_a_fresh_compile(tmp_path: Path, edit: str, target: str):
+    mesh = tmp_path / "mesh.yaml"
+    mesh.write_text(BASE)
+    watching = MeshCompiler([str(mesh)])
+    compile_all(watching, target)
+    mesh.write_text(EDITS[edit](BASE))
+    again = compile_all(watching, target)
+    assert again == compile_all(MeshCompiler([str(mesh)]), target)
+
+
+def test_a_virtual_service_edit_keeps_clusters_endpoints_and_other_routes(tmp_path: Path):
+    mesh = tmp_path / "mesh.yaml"
+    mesh.write_text(BASE)
+    mc = MeshCompiler([str(mesh)])
+    first = compile_all(mc)
+    mesh.write_text(EDITS["vs weights"](BASE))
+    second = compile_all(mc)
+    assert mc.changes[-1] == {"VirtualService"}
+    assert second["clusters"] is first["clusters"] and second["endpoints"] is first["endpoints"]
+    vhosts = {vh["name"]: vh for rc in second["routes"] for vh in rc["virtualHosts"]}
+    before = {vh["name"]: vh for rc in first["routes"] for vh in rc["virtualHosts"]}
+    ratings, reviews = "ratings.default.svc.cluster.local:9080", "reviews.default.svc.cluster.local:9080"
+    assert vhosts[ratings]["routes"] is before[ratings]["routes"]          # unchanged VS: routes kept
+    assert vhosts[reviews]["routes"] != before[reviews]["routes"]          # the edited one: translated again
+
+
+@pytest.mark.parametrize("edit", ["dr subset", "service added", "sidecar with egress"])
+def test_other_edits_rebuild_the_clusters(tmp_path: Path, edit: str):
+    mesh = tmp_path / "mesh.yaml"
+    mesh.write_text(BASE)
+    mc = MeshCompiler([str(mesh)])
+    first = compile_all(mc)
+    mesh.write_text(EDITS[edit](BASE))
+    assert compile_all(mc)["clusters"] is not first["clusters"]
+
+
+def test_a_reload_that_fails_keeps_nothing_wrong(tmp_path: Path):
+    """A load that does not compile (syntax error) changes nothing; the next good one compares with the
+    last good one."""
+    from mesh_compile_xds.ads.store import CompileError
+    mesh = tmp_path / "mesh.yaml"
+    mesh.write_text(BASE)
+    mc = MeshCompiler([str(mesh)])
+    compile_all(mc)
+    mesh.write_text(BASE + "---\nkind: [\n")
+    with pytest.raises(CompileError):
+        mc.load()
+    mesh.write_text(EDITS["dr subset"](BASE))
+    assert compile_all(mc) == compile_all(MeshCompiler([str(mesh)]))
