@@ -47,6 +47,16 @@ _SINCE: dict[str, tuple[tuple[int, int], str]] = {
     "inbound_retry_reset": ((1, 24), "1.24.0 route.go BuildDefaultHTTPInboundRoute: retryPolicy reset-before-request x2 "
                             "(features.EnableInboundRetryPolicy default true from 1.24.0, false in 1.23.0)"),
     "inbound_retry_skips_grpc": ((1, 26), "1.26.0 route.go BuildDefaultHTTPInboundRoute: no inbound retry policy for gRPC"),
+    "sidecar_ingress_cluster_service_metadata": ((1, 24), "1.24.0 cluster.go buildInboundClustersFromSidecar passes "
+                                                "the listener's ServiceTarget: its cluster's metadata lists that service"),
+    "sidecar_ingress_cluster_no_instance_fallback": ((1, 19), "1.19.0 cluster_builder.go buildDefaultCluster: no "
+                                                     "fallback to the proxy's service instances for a Sidecar ingress "
+                                                     "cluster's telemetry metadata (1.18.7 had it)"),
+    "mesh_tls_defaults_server": ((1, 18), "1.18.0 listener.go applyDownstreamTLSDefaults: meshConfig.tlsDefaults "
+                                 "ecdhCurves / minProtocolVersion on SIMPLE/MUTUAL gateway servers"),
+    "mesh_tls_defaults_ciphers": ((1, 19), "1.19.0 listener.go applyDownstreamTLSDefaults: tlsDefaults.cipherSuites"),
+    "mesh_tls_min_version_mapped": ((1, 30), "1.30.0 listener.go applyDownstreamTLSDefaults: GetMinTLSVersion "
+                                    "(1.18-1.29 cast the MeshConfig enum number: TLSV1_2 -> TLSv1_0)"),
     "sidecar_ingress_chain_metadata": ((1, 24), "1.24.0 listener_inbound.go inboundChainForOpts: Sidecar ingress chains "
                                        "carry metadata istio.config naming the Sidecar"),
     "server_tls_params_simple_or_mutual": ((1, 18), "1.18.0 listener.go BuildListenerTLSContext applyServerTLSSettings: "
@@ -155,6 +165,11 @@ class Behaviour:
     max_connections_per_socket_event: bool
     inbound_retry_reset: bool
     inbound_retry_skips_grpc: bool
+    sidecar_ingress_cluster_service_metadata: bool
+    sidecar_ingress_cluster_no_instance_fallback: bool
+    mesh_tls_defaults_server: bool
+    mesh_tls_defaults_ciphers: bool
+    mesh_tls_min_version_mapped: bool
     sidecar_ingress_chain_metadata: bool
     server_tls_params_simple_or_mutual: bool
     server_optional_mutual: bool

@@ -130,3 +130,130 @@ def test_outputs_load_in_declaration_order():
     for c in _inbound(compile_yaml(MESH + DR, "reviews-v1-abc.default")).values():
         assert canonical_json(to_message("cluster", c)) == c
         assert list(canonical_json(to_message("cluster", c))) == list(c)
+
+
+# --- Sidecar ingress listeners (compiler/build/inbound_sidecar.py) -----------------------------------------------
+# 1.30.3 cluster.go buildInboundClusters (ingress listeners replace the service instances), 
+# buildInboundClustersFromSidecar (defaultEndpoint rules), findOrCreateService; cluster_builder.go
+# buildInboundCluster (STATIC when buildInboundLocalityLbEndpoints has an endpoint, cleanupInterval only for
+# ORIGINAL_DST, no upstreamBindConfig for 127.0.0.1 / ::1), buildCluster (loadAssignment for STATIC),
+# cluster_traffic_policy.go applyTrafficPolicy (lbPolicy CLUSTER_PROVIDED only for ORIGINAL_DST), util.go
+# BuildAddress (unix:// -> pipe), listener_address.go getPassthroughBindIPs (::6 for IPv6-only).
+
+INGRESS = """
+apiVersion: v1
+kind: Service
+metadata: {name: httpbin, namespace: default}
+spec:
+  selector: {app: httpbin}
+  ports: [{name: http, port: 8000, targetPort: 80}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: httpbin-abc, namespace: default, labels: {app: httpbin}}
+spec: {containers: [{name: httpbin, image: x}]}
+status: {podIP: 10.244.0.7}
+---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: httpbin-ingress, namespace: default}
+spec:
+  workloadSelector: {labels: {app: httpbin}}
+  ingress:
+  - port: {number: 9080, protocol: HTTP, name: http}
+    defaultEndpoint: 127.0.0.1:8080
+  - port: {number: 9443, protocol: TCP, name: tcp}
+    defaultEndpoint: 0.0.0.0:8443
+  - port: {number: 80, protocol: HTTP, name: http-svc}
+  - port: {number: 7000, protocol: TCP, name: uds}
+    defaultEndpoint: unix:///var/run/app.sock
+  - port: {number: 7001, protocol: TCP, name: bad}
+    defaultEndpoint: nope
+"""
+
+
+def _load(address: dict, name: str) -> dict:
+    return {"clusterName": name, "endpoints": [{"lbEndpoints": [{"endpoint": {"address": address}}]}]}
+
+
+def test_sidecar_ingress_replaces_service_clusters():
+    names = sorted(_inbound(compile_yaml(INGRESS, "httpbin-abc.default")))
+    # one per ingress listener; the bad defaultEndpoint (not host:port) is skipped; no service-built ones
+    # beyond the listener on the service's target port 80
+    assert names == ["inbound|7000||", "inbound|80||", "inbound|9080||", "inbound|9443||"]
+
+
+def test_sidecar_ingress_localhost_endpoint_is_static_without_bind():
+    c = cluster(compile_yaml(INGRESS, "httpbin-abc.default"), "inbound|9080||")
+    assert list(c) == ["name", "altStatName", "type", "connectTimeout", "loadAssignment", "circuitBreakers",
+                       "commonLbConfig", "metadata"]
+    assert c["type"] == "STATIC" and "lbPolicy" not in c and "cleanupInterval" not in c
+    assert c["loadAssignment"] == _load({"socketAddress": {"address": "127.0.0.1", "portValue": 8080}},
+                                        "inbound|9080||")
+    # no proxy service targets 9080: the stand-in service named after the Sidecar (1.24+: listed)
+    assert c["metadata"] == {"filterMetadata": {"istio": {"services": [
+        {"host": "httpbin-ingress.default", "name": "httpbin-ingress", "namespace": "default"}]}}}
+
+
+def test_sidecar_ingress_pod_ip_endpoint_binds_passthrough():
+    c = cluster(compile_yaml(INGRESS, "httpbin-abc.default"), "inbound|9443||")
+    assert c["loadAssignment"] == _load({"socketAddress": {"address": "10.244.0.7", "portValue": 8443}},
+                                        "inbound|9443||")
+    assert c["upstreamBindConfig"] == {"sourceAddress": {"address": "127.0.0.6", "portValue": 0}}
+
+
+def test_sidecar_ingress_without_endpoint_is_original_dst_for_the_real_service():
+    c = cluster(compile_yaml(INGRESS, "httpbin-abc.default"), "inbound|80||")
+    assert c["type"] == "ORIGINAL_DST" and c["lbPolicy"] == "CLUSTER_PROVIDED" and "loadAssignment" not in c
+    assert c["cleanupInterval"] == "9223372035s"
+    # findOrCreateService: httpbin targets port 80, so it is the cluster's service
+    assert c["metadata"]["filterMetadata"]["istio"]["services"] == [
+        {"host": "httpbin.default.svc.cluster.local", "name": "httpbin", "namespace": "default"}]
+
+
+def test_sidecar_ingress_unix_socket_is_a_pipe():
+    c = cluster(compile_yaml(INGRESS, "httpbin-abc.default"), "inbound|7000||")
+    assert c["loadAssignment"] == _load({"pipe": {"path": "/var/run/app.sock"}}, "inbound|7000||")
+
+
+def test_sidecar_ingress_ipv6_proxy():
+    text = INGRESS.replace("10.244.0.7", "'fd00::7'").replace("0.0.0.0:8443", "'[::]:8443'").replace(
+        "127.0.0.1:8080", "'[::1]:8080'")
+    cfg = compile_yaml(text, "httpbin-abc.default")
+    assert cluster(cfg, "inbound|9443||")["loadAssignment"]["endpoints"][0]["lbEndpoints"][0]["endpoint"] == {
+        "address": {"socketAddress": {"address": "fd00::7", "portValue": 8443}}}
+    assert cluster(cfg, "inbound|9443||")["upstreamBindConfig"]["sourceAddress"]["address"] == "::6"
+    assert "upstreamBindConfig" not in cluster(cfg, "inbound|9080||")
+
+
+def test_sidecar_ingress_metadata_by_release():
+    # 1.19-1.23: nil inboundServices -> addTelemetryMetadata returns: no metadata without a DR
+    assert "metadata" not in cluster(compile_yaml(INGRESS, "httpbin-abc.default", version="1.23"), "inbound|9080||")
+    assert "metadata" not in cluster(compile_yaml(INGRESS, "httpbin-abc.default", version="1.19"), "inbound|80||")
+    # 1.17/1.18: buildDefaultCluster falls back to the proxy's instances, kept when the service port (8000)
+    # is the listener's number - never here, so an empty services list
+    c17 = cluster(compile_yaml(INGRESS, "httpbin-abc.default", version="1.17"), "inbound|80||")
+    assert c17["metadata"] == {"filterMetadata": {"istio": {"services": []}}}
+    assert "cleanupInterval" not in c17
+
+
+def test_validate_finds_no_missing_inbound_cluster(tmp_path):
+    # the ingress chains (listener_inbound.py) route to inbound|<number>||: every one must now exist
+    # (the `nope` defaultEndpoint, which istiod's validation rejects, left out: its chain has no cluster)
+    from mesh_compile.cli.main import run
+    f = tmp_path / "mesh.yaml"
+    f.write_text(INGRESS.split("  - port: {number: 7001")[0])
+    code, out, _ = run(["validate", "httpbin-abc.default", "-f", str(f)])
+    assert code == 0 and "IST0101" not in out, out
+
+
+def test_only_connection_pool_and_tls_of_ingress_still_warn():
+    from mesh_compile.index.unsupported import unsupported_features
+    from mesh_compile.load.loader import load_text
+    from mesh_compile.model.objects import parse_object
+    text = INGRESS + """  - port: {number: 7002, protocol: HTTP, name: pooled}
+    connectionPool: {tcp: {maxConnections: 5}}
+"""
+    objects = [parse_object(raw)[0] for raw in load_text(text, "t.yaml").objects]
+    fields = [p.field for p in unsupported_features([o for o in objects if o is not None])]
+    assert fields == ["spec.ingress[5]"]

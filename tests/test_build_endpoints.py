@@ -73,3 +73,14 @@ def test_service_entry_endpoint_tls_mode():
                (e.get("metadata") or {}).get("filterMetadata", {}).get("envoy.transport_socket_match") for e in lb}
         assert got == {"10.1.0.1": {"tlsMode": "istio"}, "10.1.0.2": {"tlsMode": "istio"},
                        "10.1.0.3": None, "10.1.0.4": None}, version
+
+
+def test_any_tls_mode_but_disabled_is_written_as_given():
+    # 1.17.8 util.go BuildLbEndpointMetadata / 1.30.3 AppendLbEndpointMetadata: envoy.transport_socket_match
+    # {tlsMode: <label>} when tlsMode != "" and != "disabled" (model.DisabledTLSModeLabel), not only for "istio"
+    text = TLS_SE.replace("{security.istio.io/tlsMode: istio}", "{security.istio.io/tlsMode: mutual-custom}")
+    for version in ("1.17", "1.30"):
+        lb = _assignment(compile_yaml(text, "deploy/sleep.uds", version),
+                         "outbound|8080||vms.example.internal")["endpoints"][0]["lbEndpoints"]
+        first = next(e for e in lb if e["endpoint"]["address"]["socketAddress"]["address"] == "10.1.0.1")
+        assert first["metadata"]["filterMetadata"]["envoy.transport_socket_match"] == {"tlsMode": "mutual-custom"}

@@ -406,3 +406,39 @@ spec:
     assert _names(hcm["httpFilters"]) == [MX, "envoy.filters.http.grpc_web"] + INBOUND_HTTP_FILTERS[1:]
     assert hcm["httpFilters"][1]["typedConfig"] == {
         "@type": "type.googleapis.com/envoy.extensions.filters.http.grpc_web.v3.GrpcWeb"}
+
+
+# --- IPv6 proxies: passthrough chains per IP family (1.17.8 listener_inbound.go buildInboundPassthroughChains,
+# inboundChainConfig.ToFilterChainMatch: IPv4PassthroughCIDR 0.0.0.0/0, IPv6PassthroughCIDR ::/0) --------------
+
+def _pod(ip: str) -> str:
+    return HTTPBIN + f"""---
+apiVersion: v1
+kind: Pod
+metadata: {{name: httpbin-abc, namespace: default, labels: {{app: httpbin}}}}
+spec: {{containers: [{{name: httpbin, image: x}}]}}
+status: {{podIP: '{ip}'}}
+"""
+
+
+def _passthrough_chains(lis):
+    return [c for c in lis["filterChains"] if c["name"] in ("virtualInbound", "virtualInbound-catchall-http")]
+
+
+@pytest.mark.parametrize("version", ["1.17", "1.22"])
+def test_ipv6_proxy_gets_ipv6_passthrough_chains(version):
+    chains = _passthrough_chains(_listener(compile_yaml(_pod("fd00::7"), "httpbin-abc.default", version)))
+    assert len(chains) == 5     # one PERMISSIVE set (AUTO protocol: 5 match options), IPv6 only
+    for chain in chains:
+        assert chain["filterChainMatch"]["prefixRanges"] == [{"addressPrefix": "::", "prefixLen": 0}]
+        clusters = {f["typedConfig"].get("cluster") or f["typedConfig"].get("statPrefix") for f in chain["filters"]
+                    if f["name"] in (TCP_NAME, HCM_NAME)}
+        assert all("InboundPassthroughClusterIpv6" in c for c in clusters), clusters
+
+
+def test_ipv4_proxy_keeps_ipv4_passthrough_chains_and_1_23_has_no_prefix():
+    chains = _passthrough_chains(_listener(compile_yaml(_pod("10.244.0.7"), "httpbin-abc.default", "1.22")))
+    v4 = [{"addressPrefix": "0.0.0.0", "prefixLen": 0}]
+    assert [c["filterChainMatch"]["prefixRanges"] for c in chains] == [v4] * 5
+    chains = _passthrough_chains(_listener(compile_yaml(_pod("fd00::7"), "httpbin-abc.default", "1.23")))
+    assert len(chains) == 5 and all("prefixRanges" not in c["filterChainMatch"] for c in chains)

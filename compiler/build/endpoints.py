@@ -47,8 +47,10 @@ def lb_endpoint(address: str, port: int, meta: dict | None, healthy: bool = True
 
 def _endpoint_meta(ep: Endpoint, workload: str) -> dict:
     fm: dict[str, Any] = {}
-    if ep.tls_mode == "istio":
-        fm["envoy.transport_socket_match"] = {"tlsMode": "istio"}
+    # BuildLbEndpointMetadata (1.17.8) / AppendLbEndpointMetadata (1.30.3): any mode but "" and "disabled",
+    # written as given (a custom label value too; the cluster's transport socket match only knows "istio")
+    if ep.tls_mode and ep.tls_mode != "disabled":
+        fm["envoy.transport_socket_match"] = {"tlsMode": ep.tls_mode}
     if ep.pod_name:
         fm["istio"] = {"workload": workload_metadata(ep, workload)}
     return {"filterMetadata": fm} if fm else {}

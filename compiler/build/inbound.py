@@ -22,6 +22,9 @@ from mesh_compile.versions import Behaviour
 # cluster_builder.go maxSecondsValue: (MaxInt64 - 999999999) / 1e9, "about 292 years" (1.23+)
 MAX_CLEANUP_INTERVAL = "9223372035s"
 INBOUND_BIND = "127.0.0.6"  # InboundPassthroughBindIpv4, the passthrough bind istiod skips in iptables
+INBOUND_BIND_V6 = "::6"     # InboundPassthroughBindIpv6
+LOCALHOSTS = ("127.0.0.1", "::1")   # LocalhostAddress / LocalhostIPv6Address: no upstream bind needed
+UNIX_PREFIX = "unix://"     # model.UnixAddressPrefix
 
 
 def proxy_instances(proxy: Proxy, index: MeshIndex) -> list[tuple[Service, ServicePort, int]]:
@@ -40,6 +43,15 @@ def proxy_instances(proxy: Proxy, index: MeshIndex) -> list[tuple[Service, Servi
             if target is not None:
                 out.append((svc, sport, target))
     return out
+
+
+def ip_families(proxy: Proxy) -> tuple[bool, bool]:
+    """(IPv4, IPv6) of the proxy's addresses (model/context.go DiscoverIPMode); a proxy without a known IP is
+    taken as an IPv4 pod (every seed's dump: InboundPassthroughClusterIpv4 only)."""
+    if not proxy.ip:
+        return True, False
+    v6 = ":" in proxy.ip
+    return not v6, v6
 
 
 def _workload_port(sport: ServicePort, proxy: Proxy, index: MeshIndex) -> int | None:
@@ -70,9 +82,15 @@ def _containers(proxy: Proxy, index: MeshIndex) -> list[Any]:
 
 
 def build_inbound_clusters(proxy: Proxy, index: MeshIndex, b: Behaviour) -> list[dict]:
-    """One cluster per workload port, the first service on that port being the primary (first wins)."""
+    """One cluster per workload port, the first service on that port being the primary (first wins); with a
+    Sidecar that has ingress listeners, one per ingress listener instead (buildInboundClusters)."""
     if proxy.is_gateway:
         return []
+    from mesh_compile.build.inbound_sidecar import sidecar_ingress_clusters
+    from mesh_compile.index.sidecar_scope import select_sidecar
+    sidecar = select_sidecar(proxy, index)
+    if sidecar is not None and sidecar.spec.ingress:
+        return sidecar_ingress_clusters(sidecar, proxy, index, b)
     by_port: dict[int, list[tuple[Service, ServicePort]]] = {}
     for svc, sport, target in proxy_instances(proxy, index):
         by_port.setdefault(target, []).append((svc, sport))
@@ -80,7 +98,11 @@ def build_inbound_clusters(proxy: Proxy, index: MeshIndex, b: Behaviour) -> list
 
 
 def inbound_cluster(port: int, instances: list[tuple[Service, ServicePort]], proxy: Proxy, index: MeshIndex,
-                    b: Behaviour) -> dict:
+                    b: Behaviour, endpoint: tuple[str, int] | None = None,
+                    services: list[tuple[Service, ServicePort]] | None = None) -> dict:
+    """buildInboundCluster. `endpoint` (address, port): a STATIC cluster to it (Sidecar ingress
+    defaultEndpoint) instead of ORIGINAL_DST; `services`: the telemetry metadata's instances when they are
+    not `instances` (None: the same; [] : no metadata services)."""
     from mesh_compile.build.cluster_parts import upstream_protocol_options
     from mesh_compile.build.clusters import connect_timeout
     svc, sport = instances[0]
@@ -93,31 +115,55 @@ def inbound_cluster(port: int, instances: list[tuple[Service, ServicePort]], pro
     cluster: dict[str, Any] = {"name": name}
     if b.alt_stat_name:
         cluster["altStatName"] = name + ";"
-    cluster["type"] = "ORIGINAL_DST"
+    cluster["type"] = "STATIC" if endpoint else "ORIGINAL_DST"
     cluster["connectTimeout"] = connect_timeout(policy, index)
-    cluster["lbPolicy"] = "CLUSTER_PROVIDED"
+    if endpoint is None:
+        cluster["lbPolicy"] = "CLUSTER_PROVIDED"   # applyTrafficPolicy: ORIGINAL_DST only
+    else:
+        cluster["loadAssignment"] = _load_assignment(name, *endpoint)
     cluster["circuitBreakers"] = TP.circuit_breakers(policy.connectionPool, not b.no_track_remaining)
     options = upstream_protocol_options(svc, sport, policy, proxy, index, inbound=True)
     if options:
         cluster["typedExtensionProtocolOptions"] = {"envoy.extensions.upstreams.http.v3.HttpProtocolOptions": options}
-    if b.inbound_cleanup_interval:
+    if b.inbound_cleanup_interval and endpoint is None:
         cluster["cleanupInterval"] = MAX_CLEANUP_INTERVAL
-    cluster["upstreamBindConfig"] = {"sourceAddress": {"address": INBOUND_BIND, "portValue": 0}}
+    if endpoint is None or endpoint[0] not in LOCALHOSTS:
+        # iptables would send our own connections back to us without the passthrough bind
+        cluster["upstreamBindConfig"] = {"sourceAddress": {"address": _bind(proxy), "portValue": 0}}
     cluster["commonLbConfig"] = {}  # set by buildCluster; no load balancer (so no locality config) inbound
-    cluster["metadata"] = _metadata(instances, sport.port, dr if top else None, b)
+    metadata = _metadata(instances if services is None else services, sport.port, dr if top else None, b)
+    if metadata is not None:
+        cluster["metadata"] = metadata
     keepalive = TP.tcp_keepalive(policy.connectionPool, index.mesh.tcp_keepalive)
     if keepalive is not None:
         cluster["upstreamConnectionOptions"] = keepalive
     return cluster
 
 
-def _metadata(instances: list[tuple[Service, ServicePort]], service_port: int, dr: Any, b: Behaviour) -> dict:
+def _load_assignment(name: str, address: str, port: int) -> dict:
+    """buildInboundLocalityLbEndpoints + util.BuildAddress: a unix socket (port 0) becomes a pipe."""
+    if port == 0 and address.startswith(UNIX_PREFIX):
+        addr: dict[str, Any] = {"pipe": {"path": address[len(UNIX_PREFIX):]}}
+    else:
+        addr = {"socketAddress": {"address": address, "portValue": port}}
+    return {"clusterName": name, "endpoints": [{"lbEndpoints": [{"endpoint": {"address": addr}}]}]}
+
+
+def _bind(proxy: Proxy) -> str:
+    """passThroughBindIPs[0]: 127.0.0.6, or ::6 for an IPv6-only proxy (listener_address.go getPassthroughBindIPs)."""
+    return INBOUND_BIND if ip_families(proxy)[0] else INBOUND_BIND_V6
+
+
+def _metadata(instances: list[tuple[Service, ServicePort]], service_port: int, dr: Any, b: Behaviour) -> dict | None:
     """addTelemetryMetadata (inbound): every service of this workload port with the primary's service port,
-    once per host; plus the DR path when a DR with a trafficPolicy applies (AddConfigInfoMetadata)."""
+    once per host; plus the DR path when a DR with a trafficPolicy applies (AddConfigInfoMetadata).
+    No instances: no services list (so no metadata at all without a DR)."""
     istio: dict[str, Any] = {}
     if dr is not None:
         istio["config"] = (f"/apis/networking.istio.io/{b.config_api_version}/namespaces/"
                            f"{dr.namespace}/destination-rule/{dr.name}")
+    if not instances:
+        return {"filterMetadata": {"istio": istio}} if istio else None
     services, seen = [], set()
     for svc, sport in instances:
         if sport.port != service_port or svc.hostname in seen:

@@ -141,8 +141,10 @@ ISTIO_MTLS_ALPNS = ["istio", "istio-peer-exchange", "istio-http/1.0", "istio-htt
 def _server_chains(gs: GatewayServer, index: MeshIndex, proxy: Proxy, b: Behaviour,
                    known_sni: dict[str, str]) -> list[LP.ChainOpts]:
     mode = _mode(gs)
+    mesh_tls = index.mesh.tls_defaults
     if gs.protocol == "HTTPS" and mode not in PASSTHROUGH_MODES:
-        return [LP.ChainOpts(sni_hosts=sni_hosts(gs), tls_context=LT.downstream_context(gs.server.tls, b),
+        tls_context = LT.downstream_context(gs.server.tls, b, False, mesh_tls)
+        return [LP.ChainOpts(sni_hosts=sni_hosts(gs), tls_context=tls_context,
                              rds=gs.route_name(), stat_prefix=gs.server.name or None, gateway=True)]
     if mode == "AUTO_PASSTHROUGH":
         return auto_passthrough_chains(gs, index, proxy, b)
@@ -156,7 +158,7 @@ def _server_chains(gs: GatewayServer, index: MeshIndex, proxy: Proxy, b: Behavio
     if mode == "ISTIO_MUTUAL":
         # buildGatewayNetworkFiltersFromTCPRoutes includeMx: metadata exchange goes first
         filters = [mx_filter(b)] + filters
-    return [LP.ChainOpts(sni_hosts=sni_hosts(gs), tls_context=LT.downstream_context(gs.server.tls, b, True),
+    return [LP.ChainOpts(sni_hosts=sni_hosts(gs), tls_context=LT.downstream_context(gs.server.tls, b, True, mesh_tls),
                          network_filters=filters)]
 
 

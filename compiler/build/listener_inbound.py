@@ -19,7 +19,7 @@ from typing import Any
 
 from mesh_compile.build import http_filters as HF
 from mesh_compile.build import listener_parts as LP
-from mesh_compile.build.inbound import proxy_instances
+from mesh_compile.build.inbound import ip_families, proxy_instances
 from mesh_compile.build.listener_inbound_chains import PERMISSIVE, ChainConfig, chains_for
 from mesh_compile.build.names import BLACKHOLE, INBOUND, INBOUND_PASSTHROUGH, subset_key
 from mesh_compile.index import protocol as P
@@ -33,6 +33,7 @@ BLACKHOLE_CHAIN = "virtualInbound-blackhole"      # model.VirtualInboundBlackhol
 PROXY_INBOUND_LISTEN_PORT = 15006                 # mesh proxyInboundListenPort default
 WILDCARD = "0.0.0.0"
 PASSTHROUGH_V4 = "InboundPassthroughClusterIpv4"  # util.InboundPassthroughClusterIpv4 (up to 1.22)
+PASSTHROUGH_V6 = "InboundPassthroughClusterIpv6"  # util.InboundPassthroughClusterIpv6 (up to 1.22)
 ORIGINAL_DST_TYPE = "type.googleapis.com/envoy.extensions.filters.listener.original_dst.v3.OriginalDst"
 ORIGINAL_DST = {"name": "envoy.filters.listener.original_dst", "typedConfig": {"@type": ORIGINAL_DST_TYPE}}
 
@@ -48,7 +49,8 @@ def build_inbound_listeners(proxy: Proxy, index: MeshIndex, scope: Scope, b: Beh
             bound.append(_listener(cc.name(P.TCP), cc.bind, cc.target_port, chains, True, b))
         else:
             virtual.extend(chains)
-    all_chains = [_blackhole_chain(b)] + chains_for(_passthrough(b), PERMISSIVE, trust, b) + virtual
+    passthrough = [chain for cc in _passthrough(proxy, b) for chain in chains_for(cc, PERMISSIVE, trust, b)]
+    all_chains = [_blackhole_chain(b)] + passthrough + virtual
     return [_listener(VIRTUAL_INBOUND, WILDCARD, PROXY_INBOUND_LISTEN_PORT, all_chains, False, b)] + bound
 
 
@@ -96,10 +98,16 @@ def _ingress_configs(proxy: Proxy, sidecar: Any, b: Behaviour) -> list[ChainConf
     return out
 
 
-def _passthrough(b: Behaviour) -> ChainConfig:
-    """buildInboundPassthroughChains: port 0, protocol unknown (so sniffed: HTTP and TCP chains)."""
-    cluster = INBOUND_PASSTHROUGH if b.single_inbound_passthrough else PASSTHROUGH_V4
-    return ChainConfig(cluster=cluster, port=0, target_port=0, protocol=P.UNSUPPORTED, passthrough=True)
+def _passthrough(proxy: Proxy, b: Behaviour) -> list[ChainConfig]:
+    """buildInboundPassthroughChains: port 0, protocol unknown (so sniffed: HTTP and TCP chains). Before 1.23
+    one set per IP family of the proxy, IPv4 first (SupportsIPv4 / SupportsIPv6 at 1.17.8); since then one."""
+    if b.single_inbound_passthrough:
+        clusters = [INBOUND_PASSTHROUGH]
+    else:
+        v4, v6 = ip_families(proxy)
+        clusters = [PASSTHROUGH_V4] * v4 + [PASSTHROUGH_V6] * v6
+    return [ChainConfig(cluster=c, port=0, target_port=0, protocol=P.UNSUPPORTED, passthrough=True)
+            for c in clusters]
 
 
 def _blackhole_chain(b: Behaviour) -> dict:

@@ -135,13 +135,14 @@ def chains_for(cc: ChainConfig, mode: str, trust_domains: list[str], b: Behaviou
 
 
 def _match(cc: ChainConfig, opt: MatchOpt, b: Behaviour) -> dict:
-    """ToFilterChainMatch; before 1.23 the passthrough chains also matched 0.0.0.0/0 (an IP version match,
-    one set of chains per IP family: InboundPassthroughClusterIpv4 here)."""
+    """ToFilterChainMatch; before 1.23 the passthrough chains also matched 0.0.0.0/0, or ::/0 for the
+    InboundPassthroughClusterIpv6 set (an IP version match, one set of chains per IP family)."""
     match: dict[str, Any] = {}
     if cc.target_port > 0:
         match["destinationPort"] = cc.target_port
     if cc.passthrough and not b.single_inbound_passthrough:
-        match["prefixRanges"] = [{"addressPrefix": "0.0.0.0", "prefixLen": 0}]
+        prefix = "::" if cc.cluster.endswith("Ipv6") else "0.0.0.0"
+        match["prefixRanges"] = [{"addressPrefix": prefix, "prefixLen": 0}]
     match["transportProtocol"] = opt.transport
     if opt.alpns:
         match["applicationProtocols"] = list(opt.alpns)

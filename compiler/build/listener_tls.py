@@ -63,16 +63,49 @@ def _tls_protocol(value: Any) -> str:
     return str(getattr(value, "value", value)).replace("TLSV", "TLSv")
 
 
-def _tls_params(tls: Any) -> dict | None:
-    """applyServerTLSSettings (TlsParameters declaration order: min, max, cipherSuites)."""
-    out: dict[str, Any] = {}
+def _tls_params(tls: Any, defaults: Any, b: Behaviour) -> dict | None:
+    """applyDownstreamTLSDefaults (meshConfig.tlsDefaults) then applyServerTLSSettings, the server's fields
+    winning; TlsParameters declaration order: min, max, cipherSuites, ecdhCurves."""
+    out: dict[str, Any] = _mesh_tls_defaults(defaults, b)
     if tls.minProtocolVersion and _tls_protocol(tls.minProtocolVersion) != "TLS_AUTO":
         out["tlsMinimumProtocolVersion"] = _tls_protocol(tls.minProtocolVersion)
     if tls.maxProtocolVersion and _tls_protocol(tls.maxProtocolVersion) != "TLS_AUTO":
         out["tlsMaximumProtocolVersion"] = _tls_protocol(tls.maxProtocolVersion)
     if tls.cipherSuites:
         out["cipherSuites"] = list(tls.cipherSuites)
-    return out or None
+    order = ("tlsMinimumProtocolVersion", "tlsMaximumProtocolVersion", "cipherSuites", "ecdhCurves")
+    return {k: out[k] for k in order if k in out} or None
+
+
+# applyDownstreamTLSDefaults before 1.30 casts the MeshConfig enum (TLS_AUTO 0, TLSV1_2 1, TLSV1_3 2) to
+# Envoy's TlsProtocol (TLS_AUTO 0, TLSv1_0 1, TLSv1_1 2, ...): istiod really writes these
+_CAST_MIN_VERSION = {"TLSV1_2": "TLSv1_0", "TLSV1_3": "TLSv1_1"}
+
+
+def _mesh_tls_defaults(defaults: Any, b: Behaviour) -> dict[str, Any]:
+    """applyDownstreamTLSDefaults (listener.go; 1.18.0+): ecdhCurves and minProtocolVersion, cipherSuites
+    from 1.19.0; the minimum version through authn utils GetMinTLSVersion from 1.30.0 (TLSV1_3, else
+    TLSv1_2), before that cast as the enum's number."""
+    out: dict[str, Any] = {}
+    if defaults is None or not b.mesh_tls_defaults_server:
+        return out
+    curves = _field(defaults, "ecdhCurves")
+    ciphers = _field(defaults, "cipherSuites") if b.mesh_tls_defaults_ciphers else None
+    version = _field(defaults, "minProtocolVersion") or "TLS_AUTO"
+    if curves:
+        out["ecdhCurves"] = list(curves)
+    if ciphers:
+        out["cipherSuites"] = list(ciphers)
+    if version != "TLS_AUTO":
+        if b.mesh_tls_min_version_mapped:
+            out["tlsMinimumProtocolVersion"] = "TLSv1_3" if version == "TLSV1_3" else "TLSv1_2"
+        else:
+            out["tlsMinimumProtocolVersion"] = _CAST_MIN_VERSION.get(version, "TLS_AUTO")
+    return out
+
+
+def _field(obj: Any, name: str) -> Any:
+    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
 
 
 def _applies_tls_params(mode: str, b: Behaviour) -> bool:
@@ -140,8 +173,9 @@ def _agent_common(tls: Any, mode: str, validate: bool, b: Behaviour) -> dict:
     return common
 
 
-def downstream_context(tls: Any, b: Behaviour, tcp_terminating: bool = False) -> dict:
-    """BuildListenerTLSContext for a gateway server; `tcp_terminating`: a TCP/TLS (not HTTPS) server."""
+def downstream_context(tls: Any, b: Behaviour, tcp_terminating: bool = False, mesh_defaults: Any = None) -> dict:
+    """BuildListenerTLSContext for a gateway server; `tcp_terminating`: a TCP/TLS (not HTTPS) server;
+    `mesh_defaults`: meshConfig.tlsDefaults."""
     mode = tls.mode or "SIMPLE"
     require = mode in ("MUTUAL", "ISTIO_MUTUAL")
     validate = require or (mode == "OPTIONAL_MUTUAL" and b.server_optional_mutual)
@@ -150,7 +184,7 @@ def downstream_context(tls: Any, b: Behaviour, tcp_terminating: bool = False) ->
         common = _credential_common(tls, mode, names, b)
     else:
         common = _agent_common(tls, mode, validate, b)
-    params = _tls_params(tls) if _applies_tls_params(mode, b) else None
+    params = _tls_params(tls, mesh_defaults, b) if _applies_tls_params(mode, b) else None
     if params:
         common = {"tlsParams": params, **common}
     alpn = ALPN_DOWNSTREAM_WITH_MXC if tcp_terminating and mode == "ISTIO_MUTUAL" else LP.ALPN_HTTP

@@ -28,6 +28,7 @@ class MeshSettings:
     enable_tracing: bool = True
     default_metrics_providers: tuple[str, ...] = ("prometheus",)   # the default install's (1.18+)
     trace_sampling: float | None = None      # defaultConfig.tracing.sampling; None: PILOT_TRACE_SAMPLING
+    tls_defaults: Any = None                 # MeshConfig.tlsDefaults (MeshTLSConfig or its dict)
 
 
 def _get(obj: Any, name: str) -> Any:
@@ -61,6 +62,7 @@ def settings_from(mesh: Any | None) -> MeshSettings:
         default_service_export_to=list(_get(mesh, "defaultServiceExportTo") or d.default_service_export_to),
         default_virtual_service_export_to=list(_get(mesh, "defaultVirtualServiceExportTo") or d.default_virtual_service_export_to),
         default_destination_rule_export_to=list(_get(mesh, "defaultDestinationRuleExportTo") or d.default_destination_rule_export_to),
+        tls_defaults=_get(mesh, "tlsDefaults"),
         **_telemetry_settings(mesh, d),
     )
     return MeshSettings(**values)

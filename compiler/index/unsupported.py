@@ -27,10 +27,13 @@ def unsupported_features(objects: Iterable[Any]) -> list[Problem]:
                         or (egress.port is not None and (egress.port.protocol or "").upper() == "HTTP_PROXY")):
                     out.append(_problem(obj, f"spec.egress[{i}]", "a Sidecar egress listener with captureMode "
                                         "NONE, a unix domain socket bind or an HTTP_PROXY port"))
-            if spec.ingress:
-                # the listener chains are built (compiler/build/listener_inbound.py); their clusters are not
-                out.append(_problem(obj, "spec.ingress", "the inbound clusters of Sidecar ingress listeners "
-                                    "(defaultEndpoint, connectionPool)"))
+            for i, ing in enumerate(spec.ingress):
+                # chains and clusters (defaultEndpoint) are built (build/listener_inbound.py, inbound_sidecar.py)
+                if ing.connectionPool is not None or ing.tls is not None:
+                    out.append(_problem(obj, f"spec.ingress[{i}]", "a Sidecar ingress listener's connectionPool "
+                                        "or tls"))
+            if spec.inboundConnectionPool is not None:
+                out.append(_problem(obj, "spec.inboundConnectionPool", "a Sidecar inboundConnectionPool"))
             otp = spec.outboundTrafficPolicy
             if otp is not None and otp.egressProxy is not None:
                 out.append(_problem(obj, "spec.outboundTrafficPolicy.egressProxy", "an egress proxy"))

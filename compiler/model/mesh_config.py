@@ -24,6 +24,14 @@ class MeshOutboundTrafficPolicy(BaseModel):
     mode: Literal["REGISTRY_ONLY", "ALLOW_ANY"] = "REGISTRY_ONLY"
 
 
+class MeshTLSConfig(BaseModel):
+    """MeshConfig.TLSConfig (tlsDefaults, meshMTLS)."""
+    model_config = _MESH
+    minProtocolVersion: Literal["TLS_AUTO", "TLSV1_2", "TLSV1_3"] = "TLS_AUTO"
+    ecdhCurves: list[str] = []
+    cipherSuites: list[str] = []
+
+
 class MeshConfig(BaseModel):
     model_config = _MESH
     outboundTrafficPolicy: MeshOutboundTrafficPolicy = Field(
@@ -50,6 +58,7 @@ class MeshConfig(BaseModel):
     # None: what the default install's `istio` ConfigMap sets from 1.18 (istio-discovery configmap.yaml:
     # metrics [prometheus]); given, it replaces that as a whole
     defaultProviders: dict[str, Any] | None = None
+    tlsDefaults: MeshTLSConfig | None = None   # gateway server TLS (build/listener_tls.py)
 
 
 def _as_dict(text_or_dict: str | dict | None, file: str | None, line: int | None) -> tuple[dict | None, list[Problem]]:
