@@ -72,3 +72,29 @@ def test_snapshot_problems_are_reported_again_when_reused():
     build_snapshot(bad, cache)
     snap = build_snapshot(bad, cache)
     assert list(snap.of(T.CLUSTER)) == ["b"] and len(snap.problems) == 2
+
+
+def test_the_same_objects_are_reused_by_identity_and_equal_a_fresh_build():
+    """What the compiler kept whole (build/keep.py) is neither rewritten nor encoded again: the same list
+    gives the same results; the same resource inside a new list gives the same encoded resource."""
+    cache, encoded = ReuseCache(), ReuseCache()
+    res = resources()
+    opts = LocalOptions(port_offset=10000)
+    first = localise(res, opts, cache)
+    snap1 = build_snapshot(first.resources, encoded)
+    again = localise({"clusters": res["clusters"], "listeners": list(res["listeners"])}, opts, cache)
+    assert again.resources["clusters"] is first.resources["clusters"]
+    snap2 = build_snapshot(again.resources, encoded)
+    assert snap2.resources[T.CLUSTER] is snap1.resources[T.CLUSTER]
+    fresh = build_snapshot(localise(copy.deepcopy(res), opts).resources)
+    assert snap2.versions() == fresh.versions() == snap1.versions()
+    assert again.notes == first.notes
+
+
+def test_same_object_lookups_check_identity_not_just_the_id():
+    cache = ReuseCache()
+    obj = {"name": "a"}
+    cache.put_same(obj, "done")
+    assert cache.get_same(obj) == "done" and cache.get_same({"name": "a"}) is None
+    cache.finish()
+    assert cache.get_same(obj) == "done"       # the previous build's, while the object lives

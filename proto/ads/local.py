@@ -60,13 +60,15 @@ def localise(resources: Mapping[str, list[dict]], opts: LocalOptions,
     found: dict[str, list[Any]] = {}
     touched: dict[str, list[str]] = {}
     for kind, items in resources.items():
-        kept = out[kind] = []
-        for res in items:
-            done = _rewrite_cached(kind, res, opts, cache)
-            kept.append(done.resource)
-            found.setdefault(kind, []).extend(done.found)
-            if done.touched:
-                touched.setdefault(kind, []).append(res.get("name", "?"))
+        variant = ("list", kind, opts.stock_envoy, opts.plaintext)
+        same = cache.get_same(items, variant)    # a list the compiler kept whole (build/keep.py)
+        if same is None:
+            same = _rewrite_list(kind, items, opts, cache)
+            cache.put_same(items, same, variant)
+        out[kind] = same[0]
+        found.setdefault(kind, []).extend(same[1])
+        if same[2]:
+            touched.setdefault(kind, []).extend(same[2])
     cache.finish()
     result = Localised(out)
     if opts.stock_envoy:
@@ -91,6 +93,21 @@ class _Rewritten:
     resource: dict
     found: tuple = ()          # bootstrap Notes: Istio-only extensions removed
     touched: bool = False      # Istio TLS removed
+
+
+def _rewrite_list(kind: str, items: list[dict], opts: LocalOptions,
+                  cache: ReuseCache) -> tuple[list[dict], list[Any], list[str]]:
+    """(rewritten resources, what was stripped, names of resources whose TLS was dropped)."""
+    kept: list[dict] = []
+    found: list[Any] = []
+    touched: list[str] = []
+    for res in items:
+        done = _rewrite_cached(kind, res, opts, cache)
+        kept.append(done.resource)
+        found.extend(done.found)
+        if done.touched:
+            touched.append(res.get("name", "?"))
+    return kept, found, touched
 
 
 def _rewrite_cached(kind: str, res: dict, opts: LocalOptions, cache: ReuseCache) -> _Rewritten:

@@ -70,26 +70,39 @@ def build_snapshot(resources: Mapping[str, list[dict]], cache: Optional[ReuseCac
     snap = Snapshot()
     for type_url in typeurls.PUSH_ORDER:
         kind = typeurls.KIND[type_url]
-        by_name: dict[str, Resource] = {}
-        for item in resources.get(typeurls.ATTRIBUTE[type_url], []):
-            encoded = cache.get_same(item)
-            if encoded is None:
-                key = content_key(kind, item)
-                encoded = cache.get(key)
-                if encoded is None:
-                    encoded = _encode(type_url, kind, item, cache)
-                    cache.put(key, encoded)
-                cache.put_same(item, encoded)
-            if isinstance(encoded, str):
-                snap.problems.append(encoded)
-                continue
-            if encoded.name in by_name:
-                snap.problems.append(f"not served: a second {kind} named {encoded.name!r}")
-                continue
-            by_name[encoded.name] = encoded
-        snap.resources[type_url] = by_name
+        items = resources.get(typeurls.ATTRIBUTE[type_url], [])
+        same = cache.get_same(items, ("list", type_url))   # a list localise handed over unchanged
+        if same is None:
+            same = _encode_list(type_url, kind, items, cache)
+            cache.put_same(items, same, ("list", type_url))
+        snap.resources[type_url], problems = same
+        snap.problems.extend(problems)
     cache.finish()
     return snap
+
+
+def _encode_list(type_url: str, kind: str, items: list[dict],
+                 cache: ReuseCache) -> tuple[dict[str, Resource], list[str]]:
+    """The resources of one type by name, and the problems that kept some from being served."""
+    by_name: dict[str, Resource] = {}
+    problems: list[str] = []
+    for item in items:
+        encoded = cache.get_same(item)
+        if encoded is None:
+            key = content_key(kind, item)
+            encoded = cache.get(key)
+            if encoded is None:
+                encoded = _encode(type_url, kind, item, cache)
+                cache.put(key, encoded)
+            cache.put_same(item, encoded)
+        if isinstance(encoded, str):
+            problems.append(encoded)
+            continue
+        if encoded.name in by_name:
+            problems.append(f"not served: a second {kind} named {encoded.name!r}")
+            continue
+        by_name[encoded.name] = encoded
+    return by_name, problems
 
 
 def _encode(type_url: str, kind: str, item: dict, cache: ReuseCache) -> Resource | str:

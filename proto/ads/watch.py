@@ -12,6 +12,7 @@ from typing import Callable, Optional, Sequence
 from .log import Log
 
 EXTENSIONS = (".yaml", ".yml", ".json")
+SETTLE_S = 0.02
 Fingerprint = dict[str, tuple[int, int]]
 
 
@@ -65,8 +66,9 @@ class FileWatcher:
         now = fingerprint(self.paths)
         if now == self._last:
             return False
-        # An editor may write in several steps: wait until two polls agree.
-        while not self._stop.wait(min(self.interval, 0.1)):
+        # An editor may write in several steps (truncate, write, rename), all within milliseconds: wait
+        # until two polls SETTLE_S apart agree. A longer wait only delays every push.
+        while not self._stop.wait(min(self.interval, SETTLE_S)):
             again = fingerprint(self.paths)
             if again == now:
                 break
