@@ -105,13 +105,17 @@ def _list_in_slices(value: list, depth: int, split_depth: int) -> Iterator[bytes
     yield b"\n" + b"    " * depth + b"]"
 
 
-def _is_big(value: Any, levels: int = 3) -> bool:
-    """A list longer than RESOURCES_PER_CHUNK, or a dict holding one within `levels` levels (looking
-    into dicts only: resources hold their long lists a key or two down)."""
+def _is_big(value: Any, levels: int = 2) -> bool:
+    """A list longer than RESOURCES_PER_CHUNK, or a dict holding one within `levels` levels of dicts: a
+    route configuration's virtualHosts, directly or inside its config_dump entry ({"routeConfig": ...})."""
     if isinstance(value, list):
         return len(value) > RESOURCES_PER_CHUNK
     if isinstance(value, dict) and levels:
-        return any(_is_big(v, levels - 1) for v in value.values() if isinstance(v, (dict, list)))
+        for item in value.values():
+            if isinstance(item, list) and len(item) > RESOURCES_PER_CHUNK:
+                return True
+            if isinstance(item, dict) and levels > 1 and _is_big(item, levels - 1):
+                return True
     return False
 
 
