@@ -57,6 +57,13 @@ _SINCE: dict[str, tuple[tuple[int, int], str]] = {
     "mesh_tls_defaults_ciphers": ((1, 19), "1.19.0 listener.go applyDownstreamTLSDefaults: tlsDefaults.cipherSuites"),
     "mesh_tls_min_version_mapped": ((1, 30), "1.30.0 listener.go applyDownstreamTLSDefaults: GetMinTLSVersion "
                                     "(1.18-1.29 cast the MeshConfig enum number: TLSV1_2 -> TLSv1_0)"),
+    "mesh_tls_defaults_upstream": ((1, 18), "1.18.0 v1alpha3/cluster_builder.go applyTLSDefaults: meshConfig.tlsDefaults "
+                                   "ecdhCurves on SIMPLE/MUTUAL upstream contexts (1.30.3 cluster_tls.go; 1.17.8 none)"),
+    "mesh_tls_defaults_upstream_ciphers": ((1, 19), "1.19.0 v1alpha3/cluster_builder.go applyTLSDefaults: "
+                                           "tlsDefaults.cipherSuites on upstream contexts too"),
+    "sidecar_inbound_connection_pool": ((1, 21), "1.21.0 v1alpha3/cluster_builder.go buildInboundCluster: "
+                                        "SidecarScope.InboundConnectionPoolForPort (ingress[].connectionPool, else "
+                                        "inboundConnectionPool) replaces the DR's pool on inbound clusters (absent in 1.20.8)"),
     "sidecar_ingress_chain_metadata": ((1, 24), "1.24.0 listener_inbound.go inboundChainForOpts: Sidecar ingress chains "
                                        "carry metadata istio.config naming the Sidecar"),
     "server_tls_params_simple_or_mutual": ((1, 18), "1.18.0 listener.go BuildListenerTLSContext applyServerTLSSettings: "
@@ -170,6 +177,9 @@ class Behaviour:
     mesh_tls_defaults_server: bool
     mesh_tls_defaults_ciphers: bool
     mesh_tls_min_version_mapped: bool
+    mesh_tls_defaults_upstream: bool
+    mesh_tls_defaults_upstream_ciphers: bool
+    sidecar_inbound_connection_pool: bool
     sidecar_ingress_chain_metadata: bool
     server_tls_params_simple_or_mutual: bool
     server_optional_mutual: bool

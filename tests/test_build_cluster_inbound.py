@@ -247,13 +247,73 @@ def test_validate_finds_no_missing_inbound_cluster(tmp_path):
     assert code == 0 and "IST0101" not in out, out
 
 
-def test_only_connection_pool_and_tls_of_ingress_still_warn():
+# --- Sidecar connection pools on inbound clusters ---------------------------------------------------------------
+# 1.30.3 cluster_builder.go buildInboundCluster: after the DR's port-level policy, `if sidecarConnPool :=
+# proxy.SidecarScope.InboundConnectionPoolForPort(clusterPort); sidecarConnPool != nil` copies the policy and sets
+# policy.ConnectionPool = sidecarConnPool (the DR's pool is replaced whole; its istio.config metadata stays).
+# model/sidecar.go InboundConnectionPoolForPort: an ingress listener whose Port.Number == clusterPort and that has
+# a connectionPool, else Sidecar.inboundConnectionPool. clusterPort: the workload (target) port for
+# service-built clusters (cluster.go buildInboundClustersFromServiceInstances epPort), the listener's number for
+# ingress ones (buildInboundClustersFromSidecar). First in 1.21.0 (v1alpha3/cluster_builder.go); 1.20.8 has no
+# InboundConnectionPoolForPort. Unset connectTimeout: meshConfig.connectTimeout default 10s (facts 5.2).
+
+POOL_SIDECAR = """
+---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: reviews, namespace: default}
+spec:
+  workloadSelector: {labels: {app: reviews}}
+  inboundConnectionPool:
+    tcp: {maxConnections: 5}
+"""
+
+
+def test_sidecar_inbound_connection_pool_replaces_the_dr_pool():
+    c = cluster(compile_yaml(MESH + DR + POOL_SIDECAR, "reviews-v1-abc.default"), "inbound|9080||")
+    assert c["circuitBreakers"]["thresholds"][0]["maxConnections"] == 5
+    assert c["connectTimeout"] == "10s"                         # the DR's 3s went with its pool
+    assert "typedExtensionProtocolOptions" not in c             # and so did its http idleTimeout
+    assert c["metadata"]["filterMetadata"]["istio"]["config"] == \
+        "/apis/networking.istio.io/v1/namespaces/default/destination-rule/reviews"
+    assert cluster(compile_yaml(MESH + POOL_SIDECAR, "reviews-v1-abc.default"),
+                   "inbound|8888||")["circuitBreakers"]["thresholds"][0]["maxConnections"] == 5
+
+
+def test_sidecar_inbound_connection_pool_before_1_21_is_ignored():
+    c = cluster(compile_yaml(MESH + DR + POOL_SIDECAR, "reviews-v1-abc.default", version="1.20"), "inbound|9080||")
+    assert c["connectTimeout"] == "3s"
+    assert c["circuitBreakers"]["thresholds"][0]["maxConnections"] == 7
+
+
+def test_ingress_listener_pool_wins_for_its_port():
+    text = INGRESS.split("  - port: {number: 7001")[0].replace(
+        "    defaultEndpoint: 127.0.0.1:8080\n",
+        "    defaultEndpoint: 127.0.0.1:8080\n    connectionPool:\n"
+        "      tcp: {maxConnections: 9, connectTimeout: 2s}\n      http: {idleTimeout: 20s}\n")
+    text += "  inboundConnectionPool: {tcp: {maxConnections: 4}}\n"
+    cfg = compile_yaml(text, "httpbin-abc.default")
+    c = cluster(cfg, "inbound|9080||")
+    assert c["connectTimeout"] == "2s"
+    assert c["circuitBreakers"]["thresholds"][0]["maxConnections"] == 9
+    opts = c["typedExtensionProtocolOptions"]["envoy.extensions.upstreams.http.v3.HttpProtocolOptions"]
+    assert opts["commonHttpProtocolOptions"] == {"idleTimeout": "20s"}
+    for other in ("inbound|80||", "inbound|9443||", "inbound|7000||"):
+        assert cluster(cfg, other)["circuitBreakers"]["thresholds"][0]["maxConnections"] == 4
+    assert cluster(cfg, "inbound|80||")["connectTimeout"] == "10s"
+
+
+def test_ingress_pools_no_longer_warn_and_tls_is_a_note():
     from mesh_compile.index.unsupported import unsupported_features
     from mesh_compile.load.loader import load_text
     from mesh_compile.model.objects import parse_object
     text = INGRESS + """  - port: {number: 7002, protocol: HTTP, name: pooled}
     connectionPool: {tcp: {maxConnections: 5}}
+  - port: {number: 7003, protocol: HTTP, name: secure}
+    tls: {mode: SIMPLE, privateKey: /k.pem, serverCertificate: /c.pem}
+  inboundConnectionPool: {tcp: {maxConnections: 4}}
 """
     objects = [parse_object(raw)[0] for raw in load_text(text, "t.yaml").objects]
-    fields = [p.field for p in unsupported_features([o for o in objects if o is not None])]
-    assert fields == ["spec.ingress[5]"]
+    problems = unsupported_features([o for o in objects if o is not None])
+    # the tls (ignored by a default istiod: test_build_listener_inbound.py) gets an Info, the pools nothing
+    assert [(p.level, p.field) for p in problems] == [("Info", "spec.ingress[6].tls")]

@@ -375,6 +375,33 @@ def test_sidecar_ingress_chain_metadata_absent_before_1_24():
     assert chains and all("metadata" not in c for c in chains)
 
 
+# Sidecar ingress `tls`: listener_inbound.go buildInboundChainConfigs (1.17.8 core/v1alpha3/ line 508, 1.30.3
+# line 504) copies ingress[].tls into the chain config - and turns the port's protocol into its after-termination
+# one (HTTPS -> HTTP) - only `if i.Tls != nil && features.EnableTLSOnSidecarIngress`; features
+# ENABLE_TLS_ON_SIDECAR_INGRESS defaults to false in every release 1.17.8 (pilot.go) .. 1.30.3 (experimental.go).
+# Even with it, buildInboundListeners uses the settings only when the port's mTLS mode is DISABLE (PERMISSIVE
+# without PeerAuthentication). A default istiod therefore builds the very chains it builds without `tls`.
+INGRESS_TLS = INGRESS.replace("  - port: {number: 9443, protocol: TCP, name: tcp}\n",
+                              "  - port: {number: 9443, protocol: HTTPS, name: https}\n"
+                              "    tls: {mode: SIMPLE, serverCertificate: /c.pem, privateKey: /k.pem}\n").replace(
+    "    defaultEndpoint: 127.0.0.1:8080\n",
+    "    defaultEndpoint: 127.0.0.1:8080\n    tls: {mode: SIMPLE, serverCertificate: /c.pem, privateKey: /k.pem}\n")
+
+
+@pytest.mark.parametrize("version", ["1.17", "1.30"])
+def test_sidecar_ingress_tls_is_ignored_by_default_istiod(version):
+    with_tls = compile_yaml(INGRESS_TLS, TARGET, version)
+    plain = compile_yaml(INGRESS_TLS.replace(
+        "    tls: {mode: SIMPLE, serverCertificate: /c.pem, privateKey: /k.pem}\n", ""), TARGET, version)
+    assert _chains(_listener(with_tls), 9080) == _chains(_listener(plain), 9080)
+    assert _listener(with_tls, "0.0.0.0_9443") == _listener(plain, "0.0.0.0_9443")
+    # no termination: HTTPS stays a TCP listener protocol (tcp_proxy, the PERMISSIVE TCP chains), no SIMPLE context
+    chains = _listener(with_tls, "0.0.0.0_9443")["filterChains"]
+    assert all(_terminal(c)["name"] == "envoy.filters.network.tcp_proxy" for c in chains)
+    assert chains[0]["filterChainMatch"]["applicationProtocols"] == ALL_ISTIO_MTLS
+    assert "/c.pem" not in json.dumps(with_tls.listeners)
+
+
 # --- Envoy's types ----------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("version", ["1.17", "1.30"])

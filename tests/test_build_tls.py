@@ -115,3 +115,44 @@ def test_gateway_credential_mutual_insecure_skip_verify(version, validates):
     assert common["tlsCertificateSdsSecretConfigs"] == [{"name": "kubernetes://cred", "sdsConfig": ADS}]
     assert ("combinedValidationContext" in common) is validates
     _round_trips(c)
+
+
+# meshConfig.tlsDefaults on upstream SIMPLE/MUTUAL contexts. Source: 1.30.3 cluster_tls.go constructUpstreamTLS
+# calls applyTLSDefaults(tlsContext, mesh.GetTlsDefaults()) after the credential / file branches, for SIMPLE and
+# MUTUAL only (ISTIO_MUTUAL never reaches it); applyTLSDefaults replaces TlsParams.EcdhCurves and .CipherSuites
+# when non-empty and never reads minProtocolVersion. 1.17.8 v1alpha3/cluster_builder.go has no applyTLSDefaults;
+# 1.18.0 applies ecdhCurves only; 1.19.0 adds cipherSuites. TlsParameters proto order: min, max, cipher, ecdh.
+MESH_DEFAULTS = {"tlsDefaults": {"minProtocolVersion": "TLSV1_3", "ecdhCurves": ["P-256"],
+                                 "cipherSuites": ["ECDHE-RSA-AES256-GCM-SHA384"]}}
+BASE_PARAMS = {"tlsMinimumProtocolVersion": "TLSv1_2", "tlsMaximumProtocolVersion": "TLSv1_3"}
+
+
+def _upstream_params(policy: str, version: str, target: str = TARGET) -> dict:
+    text = SE + "    " + policy
+    c = cluster(compile_yaml(text, target, version, mesh=MESH_DEFAULTS), NAME)
+    return c["transportSocket"]["typedConfig"]["commonTlsContext"]["tlsParams"]
+
+
+@pytest.mark.parametrize("version,extra", [
+    ("1.30", {"cipherSuites": ["ECDHE-RSA-AES256-GCM-SHA384"], "ecdhCurves": ["P-256"]}),
+    ("1.19", {"cipherSuites": ["ECDHE-RSA-AES256-GCM-SHA384"], "ecdhCurves": ["P-256"]}),
+    ("1.18", {"ecdhCurves": ["P-256"]}),
+    ("1.17", {}),
+])
+def test_mesh_tls_defaults_on_simple_upstream_by_release(version, extra):
+    params = _upstream_params("tls: {mode: SIMPLE}", version)
+    assert params == {**BASE_PARAMS, **extra}
+    assert list(params) == list({**BASE_PARAMS, **extra})  # proto field order
+
+
+def test_mesh_tls_defaults_on_mutual_and_credential_upstreams():
+    want = {**BASE_PARAMS, "cipherSuites": ["ECDHE-RSA-AES256-GCM-SHA384"], "ecdhCurves": ["P-256"]}
+    assert _upstream_params("tls: {mode: MUTUAL, clientCertificate: /c.pem, privateKey: /k.pem}", "1.30") == want
+    assert _upstream_params("tls: {mode: MUTUAL, credentialName: cred}", "1.30",
+                            "deploy/istio-egressgateway.istio-system") == want
+
+
+def test_mesh_tls_defaults_leave_istio_mutual_alone():
+    text = SIDECAR_DR + "  trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}"
+    c = cluster(compile_yaml(text, TARGET, "1.30", mesh=MESH_DEFAULTS), REVIEWS)
+    assert c["transportSocket"]["typedConfig"]["commonTlsContext"]["tlsParams"] == BASE_PARAMS

@@ -69,3 +69,48 @@ def test_root_namespace_sidecar_is_the_mesh_default():
     # imported, so no listener asks for route config 9080
     assert [r["name"] for r in cfg.routes] == []
     assert not any("reviews" in c["name"] for c in cfg.clusters)
+
+
+def test_an_outbound_policy_without_a_mode_is_registry_only():
+    """The Sidecar's outboundTrafficPolicy replaces the mesh's whole (model/sidecar.go at 1.17.8 and
+    1.30.3); a policy with no mode (only an egressProxy, say) is the enum's zero value, REGISTRY_ONLY."""
+    sidecar = ("\n---\napiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: default, namespace: default}\n"
+               "spec:\n  outboundTrafficPolicy: {}\n")
+    for version in ("1.17", "1.30"):
+        assert _vhost_names(compile_yaml(MESH + sidecar, "deploy/productpage.default", version))[-1] == "block_all"
+
+
+EGRESS_PROXY = """
+---
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: default, namespace: default}
+spec:
+  outboundTrafficPolicy:
+    mode: ALLOW_ANY
+    egressProxy: {host: egress.corp.example, subset: v1, port: {number: 3128}}
+"""
+
+
+def test_egress_proxy_takes_the_traffic_no_service_claims():
+    """httproute.go buildCatchAllVirtualHost and listener_builder.go buildOutboundCatchAllNetworkFiltersOnly
+    (1.17.8, 1.30.3): under ALLOW_ANY the allow_any route and the catch-all tcp_proxy chains go to
+    GetDestinationCluster(egressProxy, nil, 0) = outbound|3128|v1|egress.corp.example (the host as written)."""
+    want = "outbound|3128|v1|egress.corp.example"
+    for version in ("1.17", "1.30"):
+        cfg = compile_yaml(MESH + EGRESS_PROXY, "deploy/productpage.default", version)
+        allow_any = route_config(cfg, "9080")["virtualHosts"][-1]
+        assert (allow_any["name"], allow_any["routes"][0]["route"]["cluster"]) == ("allow_any", want)
+        virtual = next(lis for lis in cfg.listeners if lis["name"] == "virtualOutbound")
+        catch_all = virtual["filterChains"][-1]["filters"][-1]["typedConfig"]
+        assert (catch_all["statPrefix"], catch_all["cluster"]) == (want, want)
+    without_port = EGRESS_PROXY.replace(", port: {number: 3128}", "").replace("subset: v1", "subset: ''")
+    cfg = compile_yaml(MESH + without_port, "deploy/productpage.default")
+    assert route_config(cfg, "9080")["virtualHosts"][-1]["routes"][0]["route"]["cluster"] == "outbound|0||egress.corp.example"
+
+
+def test_egress_proxy_is_ignored_under_registry_only():
+    cfg = compile_yaml(MESH + EGRESS_PROXY.replace("ALLOW_ANY", "REGISTRY_ONLY"), "deploy/productpage.default")
+    assert route_config(cfg, "9080")["virtualHosts"][-1]["name"] == "block_all"
+    virtual = next(lis for lis in cfg.listeners if lis["name"] == "virtualOutbound")
+    assert virtual["filterChains"][-1]["filters"][-1]["typedConfig"]["cluster"] == "BlackHoleCluster"

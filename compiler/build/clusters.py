@@ -179,9 +179,9 @@ def _tls(svc: Service, sport: ServicePort, subset: str, policy: TP.Policy, ctype
             # workloadSelector, and otherwise drops SIMPLE/MUTUAL TLS altogether
             if not proxy.is_gateway and not dr_selector:
                 return None, None
-            ctx = T.credential_context(tls, http2, b, list(svc.subject_alt_names))
+            ctx = T.credential_context(tls, http2, b, list(svc.subject_alt_names), index.mesh.tls_defaults)
             return None, {"name": T.TLS_SOCKET, "typedConfig": ctx}
-        ctx = T.simple_context(tls, http2, b, list(svc.subject_alt_names))
+        ctx = T.simple_context(tls, http2, b, list(svc.subject_alt_names), index.mesh.tls_defaults)
         return None, {"name": T.TLS_SOCKET, "typedConfig": ctx}
     if not index.mesh.enable_auto_mtls or svc.mesh_external:
         return None, None

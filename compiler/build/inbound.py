@@ -5,7 +5,8 @@ them buildClustersFromServiceInstances / buildInboundClusterForPortOrUDS) builds
 (target) port of the services selecting the proxy. The default mesh sends inbound traffic to the original
 destination (1.17-1.20 feature EnableInboundPassthrough, 1.21 always, 1.22+ meshConfig.inboundTrafficPolicy
 PASSTHROUGH), so the cluster is ORIGINAL_DST bound to 127.0.0.6. Only the connection pool of the service's
-DestinationRule applies; no TLS, load balancer, outlier detection or metadata-exchange filter.
+DestinationRule applies; no TLS, load balancer, outlier detection or metadata-exchange filter. From 1.21.0 a
+Sidecar's connection pool replaces the DR's (sidecar_pool).
 """
 from __future__ import annotations
 
@@ -94,15 +95,15 @@ def build_inbound_clusters(proxy: Proxy, index: MeshIndex, b: Behaviour) -> list
     by_port: dict[int, list[tuple[Service, ServicePort]]] = {}
     for svc, sport, target in proxy_instances(proxy, index):
         by_port.setdefault(target, []).append((svc, sport))
-    return [inbound_cluster(port, by_port[port], proxy, index, b) for port in sorted(by_port)]
+    return [inbound_cluster(port, by_port[port], proxy, index, b, sidecar=sidecar) for port in sorted(by_port)]
 
 
 def inbound_cluster(port: int, instances: list[tuple[Service, ServicePort]], proxy: Proxy, index: MeshIndex,
                     b: Behaviour, endpoint: tuple[str, int] | None = None,
-                    services: list[tuple[Service, ServicePort]] | None = None) -> dict:
+                    services: list[tuple[Service, ServicePort]] | None = None, sidecar: Any = None) -> dict:
     """buildInboundCluster. `endpoint` (address, port): a STATIC cluster to it (Sidecar ingress
     defaultEndpoint) instead of ORIGINAL_DST; `services`: the telemetry metadata's instances when they are
-    not `instances` (None: the same; [] : no metadata services)."""
+    not `instances` (None: the same; [] : no metadata services); `sidecar`: the proxy's Sidecar, if any."""
     from mesh_compile.build.cluster_parts import upstream_protocol_options
     from mesh_compile.build.clusters import connect_timeout
     svc, sport = instances[0]
@@ -112,6 +113,9 @@ def inbound_cluster(port: int, instances: list[tuple[Service, ServicePort]], pro
     top = dr.spec.trafficPolicy if dr is not None else None
     # GetPortLevelTrafficPolicy(policy, servicePort): only its connectionPool is used inbound
     policy = TP.Policy(connectionPool=TP.merged_policy(dr.spec, None, sport.port).connectionPool) if top else TP.Policy()
+    pool = sidecar_pool(sidecar, port) if b.sidecar_inbound_connection_pool else None
+    if pool is not None:
+        policy = TP.Policy(connectionPool=pool)
     cluster: dict[str, Any] = {"name": name}
     if b.alt_stat_name:
         cluster["altStatName"] = name + ";"
@@ -138,6 +142,18 @@ def inbound_cluster(port: int, instances: list[tuple[Service, ServicePort]], pro
     if keepalive is not None:
         cluster["upstreamConnectionOptions"] = keepalive
     return cluster
+
+
+def sidecar_pool(sidecar: Any, port: int) -> Any:
+    """model/sidecar.go InboundConnectionPoolForPort (1.21.0+), read by buildInboundCluster with its cluster
+    port: the connectionPool of an ingress listener on that port number, else the Sidecar's
+    inboundConnectionPool. It replaces the DR's pool whole (opts.policy.ConnectionPool = sidecarConnPool)."""
+    if sidecar is None:
+        return None
+    for ing in sidecar.spec.ingress:
+        if ing.port.number == port and ing.connectionPool is not None:
+            return ing.connectionPool
+    return sidecar.spec.inboundConnectionPool
 
 
 def _load_assignment(name: str, address: str, port: int) -> dict:

@@ -38,7 +38,7 @@ def sidecar_ingress_clusters(sidecar: Any, proxy: Proxy, index: MeshIndex, b: Be
         sport = ServicePort(name=ing.port.name or "", port=number, protocol=P.parse_protocol(ing.port.protocol),
                             target_port=endpoint[1] if endpoint else 0)
         out.append(inbound_cluster(number, [(svc, sport)], proxy, index, b, endpoint=endpoint or None,
-                                   services=_metadata_services(svc, sport, instances, b)))
+                                   services=_metadata_services(svc, sport, instances, b), sidecar=sidecar))
     return out
 
 

@@ -12,6 +12,8 @@ the chains match on it:
   replace them), `0.0.0.0_<port>` chains: HTTP ports an inline route to `inbound|<port>||`, TCP ports a
   tcp_proxy to it, unnamed ports both.
 The tls/http inspectors run only on the ports whose chains need them (buildTLSInspector, buildHTTPInspector).
+A Sidecar ingress listener's `tls` changes nothing: buildInboundChainConfigs reads it only under istiod's
+ENABLE_TLS_ON_SIDECAR_INGRESS (default false, 1.17.8-1.30.3), and then only for mTLS mode DISABLE.
 """
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from mesh_compile.build import listener_parts as LP
 from mesh_compile.build import tcp_routes as TR
-from mesh_compile.build.names import BLACKHOLE, PASSTHROUGH
+from mesh_compile.build.names import catch_all_cluster
 from mesh_compile.index import protocol as P
 from mesh_compile.index.hosts import host_matches, is_ip
 from mesh_compile.index.mesh_index import MeshIndex, VirtualServiceView
@@ -165,9 +165,8 @@ def _vip_bind(svc: Service) -> tuple[str, list[str]]:
     return vip, []
 
 
-def _passthrough_chain(mode: str) -> dict:
-    """buildOutboundCatchAllNetworkFiltersOnly: PassthroughCluster, or BlackHoleCluster under REGISTRY_ONLY."""
-    cluster = BLACKHOLE if mode == "REGISTRY_ONLY" else PASSTHROUGH
+def _passthrough_chain(cluster: str) -> dict:
+    """buildOutboundCatchAllNetworkFiltersOnly: to names.catch_all_cluster."""
     return {"filterChainMatch": {}, "filters": [LP.tcp_proxy(cluster, cluster=cluster)], "name": LP.PASSTHROUGH_CHAIN}
 
 
@@ -181,7 +180,7 @@ def _listener_filters(entry: _Entry, b: Behaviour) -> list[dict]:
         ([LP.http_inspector()] if sniffing else [])
 
 
-def _to_listener(entry: _Entry, b: Behaviour, mode: str) -> dict:
+def _to_listener(entry: _Entry, b: Behaviour, catch_all: str) -> dict:
     """buildListenerFromEntry: a match-all chain becomes the default chain when there are others."""
     name = f"{entry.bind}_{entry.port}"
     chains, default = [], None
@@ -193,7 +192,7 @@ def _to_listener(entry: _Entry, b: Behaviour, mode: str) -> dict:
     if default is not None and not chains:
         chains, default = [default], None
     elif default is None:
-        default = _passthrough_chain(mode)
+        default = _passthrough_chain(catch_all)
     out: dict[str, Any] = {"name": name, "address": LP.address(entry.bind, entry.port), "filterChains": chains}
     if default is not None:
         out["defaultFilterChain"] = default
@@ -223,7 +222,7 @@ def build_outbound_listeners(proxy: Proxy, index: MeshIndex, scope: Scope, b: Be
             _add_catch_all(build, el.services, el.virtual_services, el.bind)
         else:
             _add_port_listener(build, el)
-    return [_to_listener(e, b, scope.outbound_mode) for e in build.entries.values()]
+    return [_to_listener(e, b, catch_all_cluster(scope)) for e in build.entries.values()]
 
 
 def _add_catch_all(build: _Build, services: list[Service], vss: list[VirtualServiceView], bind: str = "") -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from mesh_compile.build import listener_parts as LP
-from mesh_compile.build.names import BLACKHOLE, PASSTHROUGH
+from mesh_compile.build.names import BLACKHOLE
 from mesh_compile.versions import Behaviour
 
 VIRTUAL_OUTBOUND = "virtualOutbound"              # model.VirtualOutboundListenerName
@@ -24,15 +24,10 @@ PROXY_LISTEN_PORT = 15001                         # mesh proxyListenPort default
 WILDCARD = "0.0.0.0"
 
 
-def catch_all_cluster(outbound_mode: str) -> str:
-    """buildOutboundCatchAllNetworkFiltersOnly: the cluster for traffic no service claims."""
-    return BLACKHOLE if outbound_mode == "REGISTRY_ONLY" else PASSTHROUGH
-
-
-def build_virtual_outbound(outbound_mode: str, b: Behaviour) -> dict:
+def build_virtual_outbound(cluster: str, b: Behaviour) -> dict:
     """Keys in Listener declaration order: name, address, filterChains, useOriginalDst, trafficDirection,
     maxConnectionsToAcceptPerSocketEvent (1.26+, features.MaxConnectionsToAcceptPerSocketEvent = 1)."""
-    cluster = catch_all_cluster(outbound_mode)
+    # `cluster`: names.catch_all_cluster (PassthroughCluster, BlackHoleCluster or the egress proxy)
     chains = [
         {"filterChainMatch": {"destinationPort": PROXY_LISTEN_PORT},
          "filters": [LP.tcp_proxy(BLACKHOLE, cluster=BLACKHOLE)],

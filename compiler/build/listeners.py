@@ -20,6 +20,7 @@ from mesh_compile.build.listener_inbound import build_inbound_listeners
 from mesh_compile.build.listener_outbound import build_outbound_listeners
 from mesh_compile.build.listener_telemetry import apply_telemetry
 from mesh_compile.build.listener_virtual import build_virtual_outbound
+from mesh_compile.build.names import catch_all_cluster
 from mesh_compile.index.mesh_index import MeshIndex
 from mesh_compile.index.proxy import Proxy
 from mesh_compile.index.sidecar_scope import scope_for
@@ -31,7 +32,7 @@ def _build_listeners(proxy: Proxy, index: MeshIndex, b: Behaviour, route_names: 
     if proxy.is_gateway:
         return build_gateway_listeners(proxy, index, b)
     scope = scope_for(proxy, index)
-    return (build_outbound_listeners(proxy, index, scope, b) + [build_virtual_outbound(scope.outbound_mode, b)]
+    return (build_outbound_listeners(proxy, index, scope, b) + [build_virtual_outbound(catch_all_cluster(scope), b)]
             + build_inbound_listeners(proxy, index, scope, b))
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from mesh_compile.build.domains import dedupe, service_domains
 from mesh_compile.build.delegate import is_root
 from mesh_compile.build.http_routes import RouteContext, build_vs_routes
-from mesh_compile.build.names import OUTBOUND, PASSTHROUGH, domain_name, subset_key
+from mesh_compile.build.names import OUTBOUND, PASSTHROUGH, catch_all_cluster, domain_name, subset_key
 from mesh_compile.build.retry import convert_policy
 from mesh_compile.build.hash_policy import consistent_hash, to_hash_policy
 from mesh_compile.build.route_memo import RouteMemo
@@ -120,7 +120,7 @@ def build_route_config(name: str, index: MeshIndex, proxy: Proxy, scope: Scope, 
     if sniffed:
         vhosts = [dict(vh, domains=["*"]) for vh in vhosts if vh["name"] == domain_name(host, port)]
     else:
-        vhosts.append(catch_all_vhost(scope.outbound_mode))
+        vhosts.append(catch_all_vhost(scope.outbound_mode, catch_all_cluster(scope)))
     return {
         "name": name,
         "virtualHosts": vhosts,
@@ -130,13 +130,14 @@ def build_route_config(name: str, index: MeshIndex, proxy: Proxy, scope: Scope, 
     }
 
 
-def catch_all_vhost(mode: str) -> dict:
+def catch_all_vhost(mode: str, cluster: str = PASSTHROUGH) -> dict:
+    """The last vhost: allow_any to `cluster` (PassthroughCluster, or the Sidecar's egressProxy), or block_all."""
     if mode == "REGISTRY_ONLY":
         route = {"name": "block_all", "match": {"prefix": "/"}, "directResponse": {"status": 502}}
         name = "block_all"
     else:
         route = {"name": "allow_any", "match": {"prefix": "/"},
-                 "route": {"cluster": PASSTHROUGH, "timeout": "0s", "maxGrpcTimeout": "0s"}}
+                 "route": {"cluster": cluster, "timeout": "0s", "maxGrpcTimeout": "0s"}}
         name = "allow_any"
     return {"name": name, "domains": ["*"], "routes": [route], "includeRequestAttemptCount": True}
 

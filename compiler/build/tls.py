@@ -56,9 +56,30 @@ def auto_mtls_matches(context: dict) -> list[dict]:
     ]
 
 
-def simple_context(tls: Any, http2: bool, b: Behaviour, sans: list[str]) -> dict:
-    """SIMPLE / MUTUAL from a DestinationRule with file certificates (credentialName is gateway-only)."""
-    common: dict[str, Any] = {"tlsParams": dict(TLS_PARAMS)}
+def upstream_tls_params(defaults: Any, b: Behaviour) -> dict:
+    """cluster_tls.go applyTLSDefaults on a SIMPLE/MUTUAL context: meshConfig.tlsDefaults ecdhCurves (1.18.0+)
+    and cipherSuites (1.19.0+) replace the defaults' lists; unlike the server side, minProtocolVersion is not
+    read. TlsParameters field order: min, max, cipherSuites, ecdhCurves."""
+    out: dict[str, Any] = dict(TLS_PARAMS)
+    if defaults is None or not b.mesh_tls_defaults_upstream:
+        return out
+    ciphers = _field(defaults, "cipherSuites") if b.mesh_tls_defaults_upstream_ciphers else None
+    curves = _field(defaults, "ecdhCurves")
+    if ciphers:
+        out["cipherSuites"] = list(ciphers)
+    if curves:
+        out["ecdhCurves"] = list(curves)
+    return out
+
+
+def _field(obj: Any, name: str) -> Any:
+    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+
+
+def simple_context(tls: Any, http2: bool, b: Behaviour, sans: list[str], mesh_defaults: Any = None) -> dict:
+    """SIMPLE / MUTUAL from a DestinationRule with file certificates (credentialName is gateway-only).
+    `mesh_defaults`: meshConfig.tlsDefaults."""
+    common: dict[str, Any] = {"tlsParams": upstream_tls_params(mesh_defaults, b)}
     if tls.mode == "MUTUAL" and getattr(tls, "clientCertificate", None):
         common["tlsCertificateSdsSecretConfigs"] = [
             {"name": f"file-cert:{tls.clientCertificate}~{tls.privateKey}", "sdsConfig": sds_config()}]
@@ -126,13 +147,14 @@ def auto_sni_options(tls: Any) -> dict | None:
     return out
 
 
-def credential_context(tls: Any, http2: bool, b: Behaviour, sans: list[str]) -> dict:
+def credential_context(tls: Any, http2: bool, b: Behaviour, sans: list[str], mesh_defaults: Any = None) -> dict:
     """SIMPLE / MUTUAL with credentialName (constructUpstreamTLS -> security/model/authentication.go
     ApplyCustomSDSToClientCommonTLSContext): MUTUAL's client certificate is the credential's SDS secret; the
     CA is the `<credentialName>-cacert` secret, with the DR's (else the ServiceEntry's) SANs. 1.19+ builds no
-    validation at all under insecureSkipVerify (1.17.8/1.18.7 ignored it here)."""
+    validation at all under insecureSkipVerify (1.17.8/1.18.7 ignored it here). applyTLSDefaults runs after
+    either branch of constructUpstreamTLS, so `mesh_defaults` (meshConfig.tlsDefaults) apply here too."""
     from mesh_compile.build.listener_tls import SDS_CA_SUFFIX, sds_secret  # listener_tls imports this module
-    common: dict[str, Any] = {"tlsParams": dict(TLS_PARAMS)}
+    common: dict[str, Any] = {"tlsParams": upstream_tls_params(mesh_defaults, b)}
     if tls.mode == "MUTUAL":
         common["tlsCertificateSdsSecretConfigs"] = [sds_secret(tls.credentialName)]
     if not (getattr(tls, "insecureSkipVerify", None) and b.credential_tls_skip_verify):

@@ -7,7 +7,7 @@ service port) are computed once here.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterable
 
 from mesh_compile.index import endpoints as E

@@ -153,7 +153,7 @@ def scope_for(proxy: Proxy, index: MeshIndex) -> Scope:
     mode = index.mesh.outbound_mode
     if sidecar is None or not sidecar.spec.egress:
         if sidecar is not None and sidecar.spec.outboundTrafficPolicy is not None:
-            mode = sidecar.spec.outboundTrafficPolicy.mode or mode
+            mode = _sidecar_mode(sidecar)
         return Scope(visible, visible, vss, mode, sidecar)
     hosts = _egress_hosts(sidecar, proxy.namespace)
     listeners = [_egress_listener(el, visible, vss, proxy.namespace) for el in sidecar.spec.egress]
@@ -164,5 +164,11 @@ def scope_for(proxy: Proxy, index: MeshIndex) -> Scope:
     extra = [s for s in _destination_services(vss, index, proxy.namespace) if (s.hostname, s.namespace) not in imported]
     cluster_services = sorted(services + list({id(s): s for s in extra}.values()), key=lambda s: (s.hostname, s.namespace))
     if sidecar.spec.outboundTrafficPolicy is not None:
-        mode = sidecar.spec.outboundTrafficPolicy.mode or mode
+        mode = _sidecar_mode(sidecar)
     return Scope(services, cluster_services, vss, mode, sidecar, hosts, listeners)
+
+
+def _sidecar_mode(sidecar: Any) -> str:
+    """A Sidecar's outboundTrafficPolicy replaces the mesh's whole (model/sidecar.go at 1.17.8 and 1.30.3):
+    without a mode it is the enum's zero value, REGISTRY_ONLY, whatever the mesh says."""
+    return sidecar.spec.outboundTrafficPolicy.mode or "REGISTRY_ONLY"

@@ -58,7 +58,7 @@ class MeshConfig(BaseModel):
     # None: what the default install's `istio` ConfigMap sets from 1.18 (istio-discovery configmap.yaml:
     # metrics [prometheus]); given, it replaces that as a whole
     defaultProviders: dict[str, Any] | None = None
-    tlsDefaults: MeshTLSConfig | None = None   # gateway server TLS (build/listener_tls.py)
+    tlsDefaults: MeshTLSConfig | None = None   # gateway server TLS and upstream SIMPLE/MUTUAL cluster TLS (build/listener_tls.py)
 
 
 def _as_dict(text_or_dict: str | dict | None, file: str | None, line: int | None) -> tuple[dict | None, list[Problem]]:
