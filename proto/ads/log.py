@@ -19,7 +19,8 @@ class Log:
         self._lock = threading.Lock()
 
     def _write(self, text: str) -> None:
-        line = f"{time.strftime('%H:%M:%S')} {text}"
+        now = time.time()   # milliseconds: a push to Envoy takes a fraction of a second
+        line = f"{time.strftime('%H:%M:%S', time.localtime(now))}.{int(now * 1000) % 1000:03d} {text}"
         with self._lock:
             if self._sink is not None:
                 self._sink(line)
