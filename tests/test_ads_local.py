@@ -8,6 +8,7 @@ from importlib import resources
 import pytest
 
 from mesh_compile_xds.ads.local import LocalOptions, localise
+from meshes import gateway
 
 
 @pytest.fixture(scope="module")
@@ -81,13 +82,7 @@ def test_credential_name_tls_on_gateway_listeners_is_removed():
     # demo server does not serve: the chain is served plaintext (and reported) instead of warming forever
     from helpers import compile_yaml
 
-    text = """
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: shop}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
+    text = gateway("gw", namespace="shop") + """\
   - port: {number: 443, name: https, protocol: HTTPS}
     hosts: [a.example.com]
     tls: {mode: SIMPLE, credentialName: a-cred}

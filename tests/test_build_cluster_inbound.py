@@ -8,46 +8,18 @@ v1alpha3/cluster.go buildClustersFromServiceInstances (EnableInboundPassthrough 
 cleanupInterval) and istio-facts.md 5.1/5.10 (name inbound|<target port>||, sidecars only).
 """
 from helpers import cluster, compile_yaml
+from meshes import SEP, destination_rule, doc, pod, service, sidecar
 
-MESH = """
-apiVersion: v1
-kind: Service
-metadata: {name: reviews, namespace: default}
-spec:
-  selector: {app: reviews}
-  ports:
-  - {name: http, port: 9080, targetPort: web}
-  - {name: grpc, port: 7070}
-  - {port: 9999, targetPort: 8888}
----
-apiVersion: v1
-kind: Service
-metadata: {name: reviews-alias, namespace: default}
-spec:
-  selector: {app: reviews}
-  ports: [{name: http, port: 9080, targetPort: 9080}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: other, namespace: default}
-spec:
-  selector: {app: other}
-  ports: [{name: http, port: 80, targetPort: 8081}]
----
-apiVersion: v1
-kind: Pod
-metadata: {name: reviews-v1-abc, namespace: default, labels: {app: reviews, version: v1}}
-spec: {containers: [{name: reviews, image: x, ports: [{name: web, containerPort: 9080}]}]}
-status: {podIP: 10.244.0.10}
-"""
+MESH = doc(
+    service("reviews", "[{name: http, port: 9080, targetPort: web}, {name: grpc, port: 7070}, "
+                       "{port: 9999, targetPort: 8888}]"),
+    service("reviews-alias", "[{name: http, port: 9080, targetPort: 9080}]", app="reviews"),
+    service("other", "[{name: http, port: 80, targetPort: 8081}]"),
+    pod("reviews-v1-abc", "app: reviews, version: v1", "10.244.0.10",
+        spec="containers: [{name: reviews, image: x, ports: [{name: web, containerPort: 9080}]}]"),
+)
 
-DR = """
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: reviews, namespace: default}
-spec:
-  host: reviews
+DR = SEP + destination_rule("reviews", "reviews") + """\
   trafficPolicy:
     connectionPool:
       tcp: {maxConnections: 7, connectTimeout: 3s}
@@ -140,25 +112,10 @@ def test_outputs_load_in_declaration_order():
 # cluster_traffic_policy.go applyTrafficPolicy (lbPolicy CLUSTER_PROVIDED only for ORIGINAL_DST), util.go
 # BuildAddress (unix:// -> pipe), listener_address.go getPassthroughBindIPs (::6 for IPv6-only).
 
-INGRESS = """
-apiVersion: v1
-kind: Service
-metadata: {name: httpbin, namespace: default}
-spec:
-  selector: {app: httpbin}
-  ports: [{name: http, port: 8000, targetPort: 80}]
----
-apiVersion: v1
-kind: Pod
-metadata: {name: httpbin-abc, namespace: default, labels: {app: httpbin}}
-spec: {containers: [{name: httpbin, image: x}]}
-status: {podIP: 10.244.0.7}
----
-apiVersion: networking.istio.io/v1
-kind: Sidecar
-metadata: {name: httpbin-ingress, namespace: default}
-spec:
-  workloadSelector: {labels: {app: httpbin}}
+INGRESS = doc(
+    service("httpbin", "[{name: http, port: 8000, targetPort: 80}]"),
+    pod("httpbin-abc", "app: httpbin", "10.244.0.7", spec="containers: [{name: httpbin, image: x}]"),
+    sidecar("httpbin-ingress", selector="app: httpbin") + """\
   ingress:
   - port: {number: 9080, protocol: HTTP, name: http}
     defaultEndpoint: 127.0.0.1:8080
@@ -169,7 +126,8 @@ spec:
     defaultEndpoint: unix:///var/run/app.sock
   - port: {number: 7001, protocol: TCP, name: bad}
     defaultEndpoint: nope
-"""
+""",
+)
 
 
 def _load(address: dict, name: str) -> dict:
@@ -217,7 +175,7 @@ def test_sidecar_ingress_unix_socket_is_a_pipe():
 
 
 def test_sidecar_ingress_ipv6_proxy():
-    text = INGRESS.replace("10.244.0.7", "'fd00::7'").replace("0.0.0.0:8443", "'[::]:8443'").replace(
+    text = INGRESS.replace("10.244.0.7", "fd00::7").replace("0.0.0.0:8443", "'[::]:8443'").replace(
         "127.0.0.1:8080", "'[::1]:8080'")
     cfg = compile_yaml(text, "httpbin-abc.default")
     assert cluster(cfg, "inbound|9443||")["loadAssignment"]["endpoints"][0]["lbEndpoints"][0]["endpoint"] == {
@@ -257,13 +215,7 @@ def test_validate_finds_no_missing_inbound_cluster(tmp_path):
 # ingress ones (buildInboundClustersFromSidecar). First in 1.21.0 (v1alpha3/cluster_builder.go); 1.20.8 has no
 # InboundConnectionPoolForPort. Unset connectTimeout: meshConfig.connectTimeout default 10s (facts 5.2).
 
-POOL_SIDECAR = """
----
-apiVersion: networking.istio.io/v1
-kind: Sidecar
-metadata: {name: reviews, namespace: default}
-spec:
-  workloadSelector: {labels: {app: reviews}}
+POOL_SIDECAR = SEP + sidecar("reviews", selector="app: reviews") + """\
   inboundConnectionPool:
     tcp: {maxConnections: 5}
 """

@@ -2,27 +2,13 @@
 import pytest
 
 from helpers import cluster, compile_yaml
+from meshes import SEP, destination_rule, doc, pod, service
 
-MESH = """
-apiVersion: v1
-kind: Service
-metadata: {name: reviews, namespace: default}
-spec:
-  clusterIP: 10.96.0.20
-  selector: {app: reviews}
-  ports: [{name: http, port: 9080}]
----
-apiVersion: v1
-kind: Pod
-metadata: {name: reviews-v1-abc, namespace: default, labels: {app: reviews, version: v1}}
-spec: {serviceAccountName: bookinfo-reviews, containers: [{name: reviews, image: x}]}
-status: {podIP: 10.244.0.10}
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: reviews, namespace: default}
-spec:
-  host: reviews
+MESH = doc(
+    service("reviews", "[{name: http, port: 9080}]", cluster_ip="10.96.0.20"),
+    pod("reviews-v1-abc", "app: reviews, version: v1", "10.244.0.10",
+        spec="serviceAccountName: bookinfo-reviews, containers: [{name: reviews, image: x}]"),
+    destination_rule("reviews", "reviews") + """\
   trafficPolicy:
     connectionPool:
       tcp: {maxConnections: 10}
@@ -33,7 +19,8 @@ spec:
     labels: {version: v2}
     trafficPolicy:
       loadBalancer: {simple: ROUND_ROBIN}
-"""
+""",
+)
 
 
 def test_default_cluster_shape_1_30():
@@ -116,13 +103,7 @@ spec:
     assert c["respectDnsTtl"] is True and c["dnsRefreshRate"] == "60s"
 
 
-IPV6_POD = """
----
-apiVersion: v1
-kind: Pod
-metadata: {name: v6pod, namespace: default, labels: {app: v6}}
-status: {phase: Running, conditions: [{type: Ready, status: "True"}], podIP: "fd00::11"}
-"""
+IPV6_POD = SEP + pod("v6pod", "app: v6", "fd00::11", ready=True)
 
 
 def _inbound_passthrough(cfg):

@@ -3,41 +3,19 @@ cluster_traffic_policy.go SniDnatClusterMode (1.17.8 v1alpha3/, 1.30.3 core/); f
 import pytest
 
 from helpers import cluster, compile_yaml
+from meshes import SEP, deployment, destination_rule, doc, external_dns_service_entry, gateway, pod, service
 
 GW = "deploy/istio-ingressgateway.istio-system"
-MESH = """
-apiVersion: v1
-kind: Service
-metadata: {name: web, namespace: shop}
-spec:
-  clusterIP: 10.96.0.21
-  ports: [{name: http, port: 80, targetPort: 8080}, {name: dns, port: 53, protocol: UDP}]
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: web, namespace: shop}
-spec:
-  host: web.shop.svc.cluster.local
+MESH = doc(
+    service("web", "[{name: http, port: 80, targetPort: 8080}, {name: dns, port: 53, protocol: UDP}]",
+            namespace="shop", cluster_ip="10.96.0.21", selector=False),
+    destination_rule("web", "web.shop.svc.cluster.local", namespace="shop") + """\
   trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}
   subsets: [{name: v1, labels: {version: v1}}]
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: ext, namespace: shop}
-spec:
-  hosts: [api.example.com]
-  location: MESH_EXTERNAL
-  resolution: DNS
-  ports: [{number: 443, name: tls, protocol: TLS}]
-"""
-CROSS = """
----
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: cross, namespace: istio-system}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
+""",
+    external_dns_service_entry("ext", "api.example.com", "{number: 443, name: tls, protocol: TLS}", namespace="shop"),
+)
+CROSS = SEP + gateway("cross", namespace="istio-system") + """\
   - port: {number: 15443, name: tls, protocol: TLS}
     hosts: ["*.local"]
     tls: {mode: AUTO_PASSTHROUGH}
@@ -89,15 +67,8 @@ def test_named_everywhere_by_the_sni_key():
 
 
 def test_sidecars_never_get_them():
-    assert not [n for n in names(compile_yaml(MESH + CROSS + """
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: app, namespace: shop}
-spec:
-  selector: {matchLabels: {app: app}}
-  template: {metadata: {labels: {app: app}}}
-""", "deploy/app.shop")) if n.startswith("outbound_.")]
+    mesh = MESH + CROSS + SEP + deployment("app", "app: app", namespace="shop")
+    assert not [n for n in names(compile_yaml(mesh, "deploy/app.shop")) if n.startswith("outbound_.")]
 
 
 def test_listener_chains_name_existing_clusters():
@@ -109,24 +80,12 @@ def test_listener_chains_name_existing_clusters():
     assert set(targets) <= set(names(cfg))
 
 
-PODS = """
----
-apiVersion: v1
-kind: Pod
-metadata:
-  name: web-a
-  namespace: shop
-  labels: {app: web, version: v1, security.istio.io/tlsMode: istio}
-status: {phase: Running, conditions: [{type: Ready, status: "True"}], podIP: 10.244.0.11}
----
-apiVersion: v1
-kind: Pod
-metadata:
-  name: web-b
-  namespace: shop
-  labels: {app: web, version: v2, security.istio.io/tlsMode: disabled}
-status: {phase: Running, conditions: [{type: Ready, status: "True"}], podIP: 10.244.0.12}
-"""
+PODS = SEP + doc(
+    pod("web-a", "app: web, version: v1, security.istio.io/tlsMode: istio", "10.244.0.11",
+        namespace="shop", ready=True),
+    pod("web-b", "app: web, version: v2, security.istio.io/tlsMode: disabled", "10.244.0.12",
+        namespace="shop", ready=True),
+)
 
 
 def test_eds_keeps_only_mtls_endpoints():

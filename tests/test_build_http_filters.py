@@ -7,31 +7,16 @@ configdump.yaml:LINE); none from our own output."""
 import pytest
 
 from helpers import compile_yaml
+from meshes import deployment, doc, service
 
 URL = "type.googleapis.com/"
-SVCS = """
-apiVersion: v1
-kind: Service
-metadata: {name: web, namespace: shop}
-spec:
-  clusterIP: 10.96.0.21
-  ports: [{name: http, port: 80, targetPort: 8080}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: db, namespace: shop}
-spec:
-  clusterIP: 10.96.0.20
-  ports: [{name: tcp-db, port: 3306, targetPort: 3306}]
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: client, namespace: shop}
-spec:
-  selector: {matchLabels: {app: client}}
-  template:
-    metadata: {labels: {app: client, version: v7}}
-"""
+SVCS = doc(
+    service("web", "[{name: http, port: 80, targetPort: 8080}]",
+            namespace="shop", cluster_ip="10.96.0.21", selector=False),
+    service("db", "[{name: tcp-db, port: 3306, targetPort: 3306}]",
+            namespace="shop", cluster_ip="10.96.0.20", selector=False),
+    deployment("client", "app: client, version: v7", namespace="shop"),
+)
 TARGET = "deploy/client.shop"
 MX, STATS, ALPN = "istio.metadata_exchange", "istio.stats", "istio.alpn"
 GRPC_STATS, FAULT, CORS, ROUTER = ("envoy.filters.http.grpc_stats", "envoy.filters.http.fault",

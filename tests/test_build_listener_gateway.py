@@ -3,7 +3,7 @@ security/model/authentication.go (1.17.8 v1alpha3/, 1.30.3 core/). Expected valu
 import pytest
 
 from helpers import compile_yaml
-from meshes import SEP, doc, gateway, service
+from meshes import SEP, destination_rule, doc, gateway, service, virtual_service
 from test_build_listener_outbound import assert_canonical, listener, tcp_config
 
 GW = "deploy/istio-ingressgateway.istio-system"
@@ -13,7 +13,9 @@ SVCS = doc(service("web", "[{name: http, port: 80, targetPort: 8080}]", namespac
                    cluster_ip="10.96.0.22", selector=False),
            service("db", "[{name: tcp, port: 3306, targetPort: 3306}]", namespace="shop", cluster_ip="10.96.0.20",
                    selector=False))
-GATEWAY = SEP + gateway("gw", namespace="shop") + """  - port: {number: 80, name: http, protocol: HTTP}
+GATEWAY = SEP + gateway("gw", namespace="shop") + doc(
+    """\
+  - port: {number: 80, name: http, protocol: HTTP}
     hosts: ["*"]
     tls: {httpsRedirect: true}
   - port: {number: 443, name: https, protocol: HTTPS}
@@ -28,36 +30,22 @@ GATEWAY = SEP + gateway("gw", namespace="shop") + """  - port: {number: 80, name
     tls: {mode: PASSTHROUGH}
   - port: {number: 31400, name: tcp, protocol: TCP}
     hosts: ["*"]
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: gw-web, namespace: shop}
-spec:
-  hosts: [web.example.com, m.example.com]
-  gateways: [gw]
+""",
+    virtual_service("gw-web", "web.example.com, m.example.com", namespace="shop", gateways="gw") + """\
   http:
   - route: [{destination: {host: web, port: {number: 80}}}]
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: gw-pt, namespace: shop}
-spec:
-  hosts: [pt.example.com]
-  gateways: [gw]
+""",
+    virtual_service("gw-pt", "pt.example.com", namespace="shop", gateways="gw") + """\
   tls:
   - match: [{port: 443, sniHosts: [pt.example.com]}]
     route: [{destination: {host: secure, port: {number: 443}}}]
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: gw-tcp, namespace: shop}
-spec:
-  hosts: ["*"]
-  gateways: [gw]
+""",
+    virtual_service("gw-tcp", '"*"', namespace="shop", gateways="gw") + """\
   tcp:
   - match: [{port: 31400}]
     route: [{destination: {host: db, port: {number: 3306}}}]
-"""
+""",
+)
 SDS_ADS = {"ads": {}, "resourceApiVersion": "V3"}   # authentication.go SDSAdsConfig
 
 
@@ -139,25 +127,16 @@ def test_duplicate_tls_host_on_a_port_drops_the_later_server():
 
 
 def test_auto_passthrough_chains_per_service_port_and_subset():
-    text = SVCS + """
----
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: cross, namespace: istio-system}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
+    text = SVCS + SEP + doc(
+        gateway("cross", namespace="istio-system") + """\
   - port: {number: 15443, name: tls, protocol: TLS}
     hosts: ["*.shop.svc.cluster.local"]
     tls: {mode: AUTO_PASSTHROUGH}
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: db, namespace: shop}
-spec:
-  host: db.shop.svc.cluster.local
+""",
+        destination_rule("db", "db.shop.svc.cluster.local", namespace="shop") + """\
   subsets: [{name: v1, labels: {version: v1}}]
-"""
+""",
+    )
     lis = listener(compile_yaml(text, GW), "0.0.0.0_15443")
     # builtAutoPassthroughFilterChains: BuildDNSSrvSubsetKey SNI, allIstioMtlsALPNs, in services order
     got = [(c["filterChainMatch"]["serverNames"], tcp_config(c)["cluster"]) for c in lis["filterChains"]]

@@ -17,16 +17,10 @@ from pathlib import Path
 import pytest
 
 from helpers import compile_yaml
+from meshes import SEP, service, sidecar
 
 REFERENCE = Path("/work/shared/reference/istio/istio-istio/istioctl/pkg/authz/testdata/configdump.yaml")
-HTTPBIN = """
-apiVersion: v1
-kind: Service
-metadata: {name: httpbin, namespace: default}
-spec:
-  selector: {app: httpbin}
-  ports: [{name: http, port: 8000, targetPort: 80}]
-"""
+HTTPBIN = service("httpbin", "[{name: http, port: 8000, targetPort: 80}]")
 TARGET = "deploy/httpbin.default"
 TCP_TYPE = "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy"
 ALL_ISTIO_MTLS = ["istio", "istio-peer-exchange", "istio-http/1.0", "istio-http/1.1", "istio-h2"]
@@ -252,14 +246,7 @@ def test_trust_domain_from_mesh_config():
         {"prefix": "spiffe://example.org/"}]
 
 
-TCP_AND_AUTO = """
-apiVersion: v1
-kind: Service
-metadata: {name: db, namespace: default}
-spec:
-  selector: {app: db}
-  ports: [{name: tcp-db, port: 3306}, {port: 9000, targetPort: 9001}, {name: grpc, port: 7070}]
-"""
+TCP_AND_AUTO = service("db", "[{name: tcp-db, port: 3306}, {port: 9000, targetPort: 9001}, {name: grpc, port: 7070}]")
 
 
 def test_tcp_auto_and_grpc_ports_1_30():
@@ -302,14 +289,7 @@ def test_listener_filters_disable_inspectors_per_port():
 
 
 def test_first_service_wins_a_target_port():
-    text = HTTPBIN + """---
-apiVersion: v1
-kind: Service
-metadata: {name: httpbin-tcp, namespace: default}
-spec:
-  selector: {app: httpbin}
-  ports: [{name: tcp, port: 9999, targetPort: 80}]
-"""
+    text = HTTPBIN + SEP + service("httpbin-tcp", "[{name: tcp, port: 9999, targetPort: 80}]", app="httpbin")
     # getFilterChainsByServicePort: a second service on the same target port is a conflict, the first stays
     chains = _chains(_listener(compile_yaml(text, TARGET, "1.30")), 80)
     assert len(chains) == 2 and _terminal(chains[1])["name"] == "envoy.filters.network.http_connection_manager"
@@ -322,12 +302,7 @@ def test_no_service_only_passthrough():
 
 # --- Sidecar ingress --------------------------------------------------------------------------------------------
 
-INGRESS = HTTPBIN + """---
-apiVersion: networking.istio.io/v1
-kind: Sidecar
-metadata: {name: httpbin-ingress, namespace: default}
-spec:
-  workloadSelector: {labels: {app: httpbin}}
+INGRESS = HTTPBIN + SEP + sidecar("httpbin-ingress", selector="app: httpbin") + """\
   ingress:
   - port: {number: 9080, protocol: HTTP, name: http}
     defaultEndpoint: 127.0.0.1:8080
@@ -420,14 +395,7 @@ def test_listeners_load_into_envoy_types_in_declaration_order(version):
 
 
 def test_grpc_web_port_gets_the_grpc_web_filter():
-    text = """
-apiVersion: v1
-kind: Service
-metadata: {name: web, namespace: default}
-spec:
-  selector: {app: web}
-  ports: [{name: grpc-web, port: 8080}]
-"""
+    text = service("web", "[{name: grpc-web, port: 8080}]")
     # buildHTTPConnectionManager: xdsfilters.GrpcWeb after the Istio filters, before grpc_stats (1.17.8, 1.30.3)
     hcm = _terminal(_chains(_listener(compile_yaml(text, "deploy/web.default", "1.30")), 8080)[1])["typedConfig"]
     assert _names(hcm["httpFilters"]) == [MX, "envoy.filters.http.grpc_web"] + INBOUND_HTTP_FILTERS[1:]

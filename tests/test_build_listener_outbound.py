@@ -3,6 +3,7 @@
 import pytest
 
 from helpers import compile_yaml
+from meshes import SEP, destination_rule, doc, external_dns_service_entry, service, virtual_service
 
 # listener_builder.go getListeners: every sidecar also gets these (tests/test_build_listener_virtual.py)
 VIRTUAL = {"virtualOutbound", "virtualInbound"}
@@ -11,50 +12,20 @@ VIRTUAL = {"virtualOutbound", "virtualInbound"}
 def _outbound(listeners):
     return [lis for lis in listeners if lis["name"] not in VIRTUAL]
 
-SVCS = """
-apiVersion: v1
-kind: Service
-metadata: {name: db, namespace: shop}
-spec:
-  clusterIP: 10.96.0.20
-  ports: [{name: tcp-db, port: 3306, targetPort: 3306}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: db2, namespace: shop}
-spec:
-  clusterIP: 10.96.0.23
-  ports: [{name: tcp, port: 3307, targetPort: 3307}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: web, namespace: shop}
-spec:
-  clusterIP: 10.96.0.21
-  ports: [{name: http, port: 80, targetPort: 8080}, {name: plain, port: 9000, targetPort: 9000}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: secure, namespace: shop}
-spec:
-  clusterIP: 10.96.0.22
-  ports: [{name: https, port: 443, targetPort: 8443}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: mongo, namespace: shop}
-spec:
-  clusterIP: 10.96.0.24
-  ports: [{name: mongo, port: 27017, targetPort: 27017}]
-"""
+SVCS = doc(
+    service("db", "[{name: tcp-db, port: 3306, targetPort: 3306}]",
+            namespace="shop", cluster_ip="10.96.0.20", selector=False),
+    service("db2", "[{name: tcp, port: 3307, targetPort: 3307}]",
+            namespace="shop", cluster_ip="10.96.0.23", selector=False),
+    service("web", "[{name: http, port: 80, targetPort: 8080}, {name: plain, port: 9000, targetPort: 9000}]",
+            namespace="shop", cluster_ip="10.96.0.21", selector=False),
+    service("secure", "[{name: https, port: 443, targetPort: 8443}]",
+            namespace="shop", cluster_ip="10.96.0.22", selector=False),
+    service("mongo", "[{name: mongo, port: 27017, targetPort: 27017}]",
+            namespace="shop", cluster_ip="10.96.0.24", selector=False),
+)
 
-TCP_SPLIT = """
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: db-split, namespace: shop}
-spec:
-  hosts: [db.shop.svc.cluster.local]
+TCP_SPLIT = SEP + virtual_service("db-split", "db.shop.svc.cluster.local", namespace="shop") + """\
   tcp:
   - match: [{port: 3306}]
     route:
@@ -66,17 +37,8 @@ spec:
       weight: 0
 """
 
-SE_TLS = """
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: ext-tls, namespace: shop}
-spec:
-  hosts: [api.example.com]
-  location: MESH_EXTERNAL
-  resolution: DNS
-  ports: [{number: 443, name: tls, protocol: TLS}]
-"""
+SE_TLS = SEP + external_dns_service_entry("ext-tls", "api.example.com", "{number: 443, name: tls, protocol: TLS}",
+                                         namespace="shop")
 
 TARGET = "deploy/client.shop"
 
@@ -159,13 +121,7 @@ def test_tcp_route_for_another_port_does_not_apply():
 
 
 def test_tcp_route_single_destination_uses_cluster_name_as_stat_prefix():
-    text = SVCS + """
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: db-one, namespace: shop}
-spec:
-  hosts: [db.shop.svc.cluster.local]
+    text = SVCS + SEP + virtual_service("db-one", "db.shop.svc.cluster.local", namespace="shop") + """\
   tcp:
   - route: [{destination: {host: db2.shop.svc.cluster.local}}]
 """
@@ -251,13 +207,7 @@ def test_service_entry_without_address_listens_on_wildcard_with_sni(version, buf
 
 
 def test_tls_route_sni_chains():
-    text = SVCS + SE_TLS + """
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: api, namespace: shop}
-spec:
-  hosts: [api.example.com]
+    text = SVCS + SE_TLS + SEP + virtual_service("api", "api.example.com", namespace="shop") + """\
   tls:
   - match: [{port: 443, sniHosts: [api.example.com]}]
     route: [{destination: {host: secure.shop.svc.cluster.local, port: {number: 443}}}]
@@ -283,13 +233,7 @@ def test_mongo_port_gets_mongo_proxy_first(version, names):
 
 @pytest.mark.parametrize("version,idle", [("1.20", None), ("1.21", "300s")])
 def test_destination_rule_tcp_pool_on_tcp_proxy(version, idle):
-    text = SVCS + """
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: db2, namespace: shop}
-spec:
-  host: db2.shop.svc.cluster.local
+    text = SVCS + SEP + destination_rule("db2", "db2.shop.svc.cluster.local", namespace="shop") + """\
   trafficPolicy:
     connectionPool: {tcp: {idleTimeout: 5m, maxConnectionDuration: 1h}}
     loadBalancer: {consistentHash: {useSourceIp: true}}
@@ -303,14 +247,8 @@ spec:
 
 
 def test_udp_and_alias_ports_get_no_listener():
-    text = """
-apiVersion: v1
-kind: Service
-metadata: {name: dns, namespace: shop}
-spec:
-  clusterIP: 10.96.0.10
-  ports: [{name: dns, port: 53, protocol: UDP}]
-"""
+    text = service("dns", "[{name: dns, port: 53, protocol: UDP}]", namespace="shop", cluster_ip="10.96.0.10",
+                   selector=False)
     assert _outbound(compile_yaml(text, TARGET).listeners) == []
 
 
@@ -331,13 +269,7 @@ def assert_canonical(listeners):
         assert json.dumps(canonical_json(to_message("listener", lis))) == json.dumps(lis), lis["name"]
 
 
-MONGO_AND_DR = """
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: db2, namespace: shop}
-spec:
-  host: db2.shop.svc.cluster.local
+MONGO_AND_DR = SEP + destination_rule("db2", "db2.shop.svc.cluster.local", namespace="shop") + """\
   trafficPolicy:
     connectionPool: {tcp: {idleTimeout: 5m, maxConnectionDuration: 1h}}
     loadBalancer: {consistentHash: {useSourceIp: true}}

@@ -6,35 +6,22 @@ code, as cited per test."""
 import pytest
 
 from helpers import compile_yaml, route_config
+from meshes import deployment, doc, service
 
 CLIENT = "deploy/client.app"
-MESH = """
-apiVersion: v1
-kind: Service
-metadata: {name: web, namespace: shop}
-spec:
-  clusterIP: 10.96.0.10
-  ports: [{name: http, port: 80, targetPort: 8080}, {name: tcp, port: 9000, targetPort: 9000}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: api, namespace: shop}
-spec:
-  clusterIP: 10.96.0.11
-  ports: [{name: http, port: 80, targetPort: 8080}]
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: client, namespace: app}
-spec:
-  selector: {matchLabels: {app: client}}
-  template: {metadata: {labels: {app: client}}}
----
+MESH = doc(
+    service("web", "[{name: http, port: 80, targetPort: 8080}, {name: tcp, port: 9000, targetPort: 9000}]",
+            namespace="shop", cluster_ip="10.96.0.10", selector=False),
+    service("api", "[{name: http, port: 80, targetPort: 8080}]",
+            namespace="shop", cluster_ip="10.96.0.11", selector=False),
+    deployment("client", "app: client", namespace="app"),
+    """\
 apiVersion: networking.istio.io/v1
 kind: Sidecar
 metadata: {name: default, namespace: app}
 spec:
-"""
+""",
+)
 WEB = "shop/web.shop.svc.cluster.local"
 PORT_80 = f"""  egress:
   - port: {{number: 80, protocol: HTTP, name: http}}

@@ -1,46 +1,18 @@
 """Sidecar route configs against istio-facts.md sections 1 and 13 (the worked bookinfo example)."""
 from helpers import compile_yaml, route_config, vhost
+from meshes import SEP, destination_rule, doc, external_dns_service_entry, service, sidecar, virtual_service
 
-BOOKINFO = """
-apiVersion: v1
-kind: Service
-metadata: {name: reviews, namespace: default}
-spec:
-  clusterIP: 10.96.0.20
-  selector: {app: reviews}
-  ports: [{name: http, port: 9080}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: details, namespace: default}
-spec:
-  clusterIP: 10.96.0.21
-  selector: {app: details}
-  ports: [{name: http, port: 9080}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: productpage, namespace: default}
-spec:
-  clusterIP: 10.96.0.22
-  selector: {app: productpage}
-  ports: [{name: http, port: 9080}]
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: reviews, namespace: default}
-spec:
-  host: reviews
+BOOKINFO = doc(
+    service("reviews", "[{name: http, port: 9080}]", cluster_ip="10.96.0.20"),
+    service("details", "[{name: http, port: 9080}]", cluster_ip="10.96.0.21"),
+    service("productpage", "[{name: http, port: 9080}]", cluster_ip="10.96.0.22"),
+    destination_rule("reviews", "reviews") + """\
   subsets:
   - {name: v1, labels: {version: v1}}
   - {name: v2, labels: {version: v2}}
   - {name: v3, labels: {version: v3}}
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: reviews, namespace: default}
-spec:
-  hosts: [reviews]
+""",
+    virtual_service("reviews", "reviews") + """\
   http:
   - match:
     - headers:
@@ -49,7 +21,8 @@ spec:
     - destination: {host: reviews, subset: v2}
   - route:
     - destination: {host: reviews, subset: v3}
-"""
+""",
+)
 
 R130 = {
     "retryOn": "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes",
@@ -165,36 +138,15 @@ def test_catch_all_stops_later_routes():
 # registry host (foundSvcMatch), so it is no extra `host:80` vhost; BuildSidecarVirtualHostWrapper /
 # buildSidecarVirtualHostsForVirtualService give vhosts only to IsHTTPOrSniffed ports (no default route, no
 # VS vhost for the TCP service itself).
-TCP_ON_80 = """
-apiVersion: v1
-kind: Service
-metadata: {name: web, namespace: default}
-spec:
-  clusterIP: 10.96.0.30
-  ports: [{name: http, port: 80}]
----
-apiVersion: networking.istio.io/v1
-kind: ServiceEntry
-metadata: {name: db, namespace: default}
-spec:
-  hosts: [db.example.com]
-  location: MESH_EXTERNAL
-  resolution: DNS
-  ports: [{number: 80, name: tcp, protocol: TCP}]
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: wild, namespace: default}
-spec:
-  hosts: ["*.example.com"]
+TCP_ON_80 = doc(
+    service("web", "[{name: http, port: 80}]", cluster_ip="10.96.0.30", selector=False),
+    external_dns_service_entry("db", "db.example.com", "{number: 80, name: tcp, protocol: TCP}"),
+    virtual_service("wild", '"*.example.com"') + """\
   http:
   - route: [{destination: {host: web.default.svc.cluster.local}}]
-"""
-EGRESS_80 = """---
-apiVersion: networking.istio.io/v1
-kind: Sidecar
-metadata: {name: default, namespace: default}
-spec:
+""",
+)
+EGRESS_80 = SEP + sidecar() + """\
   egress:
   - port: {number: 80, protocol: HTTP, name: http}
     hosts: ["./*"]

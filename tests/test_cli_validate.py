@@ -2,23 +2,15 @@
 from pathlib import Path
 
 from mesh_compile.cli.main import run
+from meshes import doc, service, virtual_service
 
-MESH = """
-apiVersion: v1
-kind: Service
-metadata: {name: reviews, namespace: default}
-spec:
-  clusterIP: 10.96.0.20
-  ports: [{name: http, port: 9080}]
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: to-missing-subset, namespace: default}
-spec:
-  hosts: [reviews]
+MESH = doc(
+    service("reviews", "[{name: http, port: 9080}]", cluster_ip="10.96.0.20", selector=False),
+    virtual_service("to-missing-subset", "reviews") + """\
   http:
   - route: [{destination: {host: reviews, subset: v3}}]
-"""
+""",
+)
 
 
 def test_missing_subset_is_a_warning_traced_to_the_virtual_service(tmp_path: Path):

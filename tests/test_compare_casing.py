@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from helpers import SHARED, compile_yaml
+from meshes import destination_rule, doc, pod, service, virtual_service
 from mesh_compile.compare.casing import camel, to_camel
 from mesh_compile.compare.normalize import normalize
 from mesh_compile.compare.structural import compare
@@ -170,40 +171,22 @@ def test_routes_dumps_equal_their_camel_case_conversion():
 
 
 # ---- compiled output through Envoy's casing ------------------------------------------------------------
-MESH = """
-apiVersion: v1
-kind: Service
-metadata: {name: reviews, namespace: default}
-spec:
-  clusterIP: 10.0.0.9
-  selector: {app: reviews}
-  ports: [{name: http, port: 9080}]
----
-apiVersion: v1
-kind: Pod
-metadata: {name: reviews-1, namespace: default, labels: {app: reviews, version: v1}}
-status: {podIP: 10.1.0.5, phase: Running, conditions: [{type: Ready, status: "True"}]}
-spec: {containers: [{name: app, ports: [{containerPort: 9080}]}]}
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: reviews, namespace: default}
-spec:
-  host: reviews
+MESH = doc(
+    service("reviews", "[{name: http, port: 9080}]", cluster_ip="10.0.0.9"),
+    pod("reviews-1", "app: reviews, version: v1", "10.1.0.5",
+        spec="containers: [{name: app, ports: [{containerPort: 9080}]}]", ready=True),
+    destination_rule("reviews", "reviews") + """\
   trafficPolicy: {connectionPool: {http: {http1MaxPendingRequests: 7}}}
   subsets: [{name: v1, labels: {version: v1}}]
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: reviews, namespace: default}
-spec:
-  hosts: [reviews]
+""",
+    virtual_service("reviews", "reviews") + """\
   http:
   - match: [{headers: {end-user: {exact: jason}}}]
     route: [{destination: {host: reviews, subset: v1}}]
     timeout: 3s
   - route: [{destination: {host: reviews}}]
-"""
+""",
+)
 
 
 @pytest.mark.parametrize("version", ["1.17", "1.30"])

@@ -7,24 +7,12 @@ virtualservice.go sorts the merged list by creation time again (#49554, release 
 virtualservice_controller.go returns sortConfigByCreationTime(MergedVirtualServices).
 """
 from helpers import compile_yaml, route_config, vhost
+from meshes import SEP, doc, gateway, service
 
-SERVICES = """
-apiVersion: v1
-kind: Service
-metadata: {name: reviews, namespace: default}
-spec:
-  clusterIP: 10.96.0.20
-  selector: {app: reviews}
-  ports: [{name: http, port: 9080}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: ratings, namespace: default}
-spec:
-  clusterIP: 10.96.0.21
-  selector: {app: ratings}
-  ports: [{name: http, port: 9080}]
-"""
+SERVICES = doc(
+    service("reviews", "[{name: http, port: 9080}]", cluster_ip="10.96.0.20"),
+    service("ratings", "[{name: http, port: 9080}]", cluster_ip="10.96.0.21"),
+)
 
 # Created in this order: a root (delegating /a to leaf), a plain VirtualService for the same host, the leaf.
 VIRTUAL_SERVICES = """
@@ -99,14 +87,7 @@ def test_sidecar_host_goes_to_the_first_virtual_service_by_version():
     assert prefixes("1.30")[0] == "/a/x"        # the root, created first, wins
     assert prefixes("1.17")[0] == "/b"          # the plain VirtualService comes first in 1.17
 
-GATEWAY = """
----
-apiVersion: networking.istio.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: default}
-spec:
-  selector: {istio: ingressgateway}
-  servers:
+GATEWAY = SEP + gateway("gw") + """\
   - port: {number: 80, name: http, protocol: HTTP}
     hosts: ["*"]
 """

@@ -1,37 +1,18 @@
 """Sidecar egress scoping (pilot/pkg/model/sidecar.go): what a sidecar's routes and clusters contain."""
 from helpers import compile_yaml, route_config
+from meshes import SEP, doc, service, sidecar, virtual_service
 
-MESH = """
-apiVersion: v1
-kind: Service
-metadata: {name: reviews, namespace: default}
-spec: {clusterIP: 10.96.0.20, ports: [{name: http, port: 9080}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: ratings, namespace: default}
-spec: {clusterIP: 10.96.0.21, ports: [{name: http, port: 9080}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: billing, namespace: payments}
-spec: {clusterIP: 10.96.0.22, ports: [{name: http, port: 9080}]}
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: reviews, namespace: default}
-spec:
-  hosts: [reviews]
+MESH = doc(
+    service("reviews", "[{name: http, port: 9080}]", cluster_ip="10.96.0.20", selector=False),
+    service("ratings", "[{name: http, port: 9080}]", cluster_ip="10.96.0.21", selector=False),
+    service("billing", "[{name: http, port: 9080}]", namespace="payments", cluster_ip="10.96.0.22", selector=False),
+    virtual_service("reviews", "reviews") + """\
   http:
   - route: [{destination: {host: billing.payments.svc.cluster.local}}]
-"""
+""",
+)
 
-SIDECAR = """
----
-apiVersion: networking.istio.io/v1
-kind: Sidecar
-metadata: {name: default, namespace: default}
-spec:
+SIDECAR = SEP + sidecar() + """\
   egress:
   - hosts: ["./reviews.default.svc.cluster.local", "istio-system/*"]
   outboundTrafficPolicy: {mode: REGISTRY_ONLY}
@@ -80,12 +61,7 @@ def test_an_outbound_policy_without_a_mode_is_registry_only():
         assert _vhost_names(compile_yaml(MESH + sidecar, "deploy/productpage.default", version))[-1] == "block_all"
 
 
-EGRESS_PROXY = """
----
-apiVersion: networking.istio.io/v1
-kind: Sidecar
-metadata: {name: default, namespace: default}
-spec:
+EGRESS_PROXY = SEP + sidecar() + """\
   outboundTrafficPolicy:
     mode: ALLOW_ANY
     egressProxy: {host: egress.corp.example, subset: v1, port: {number: 3128}}

@@ -7,45 +7,27 @@ from pathlib import Path
 import pytest
 
 from mesh_compile.cli.serve import MeshCompiler
+from meshes import destination_rule, doc, service, virtual_service
 
 TARGET = "deploy/sleep.default"
-BASE = """\
-apiVersion: v1
-kind: Service
-metadata: {name: reviews, namespace: default}
-spec: {clusterIP: 10.0.0.2, ports: [{name: http, port: 9080}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: ratings, namespace: default}
-spec: {clusterIP: 10.0.0.3, ports: [{name: http, port: 9080}]}
----
-apiVersion: networking.istio.io/v1
-kind: DestinationRule
-metadata: {name: reviews, namespace: default}
-spec:
-  host: reviews
+BASE = doc(
+    service("reviews", "[{name: http, port: 9080}]", cluster_ip="10.0.0.2", selector=False),
+    service("ratings", "[{name: http, port: 9080}]", cluster_ip="10.0.0.3", selector=False),
+    destination_rule("reviews", "reviews") + """\
   subsets: [{name: v1, labels: {version: v1}}, {name: v2, labels: {version: v2}}]
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: reviews, namespace: default}
-spec:
-  hosts: [reviews]
+""",
+    virtual_service("reviews", "reviews") + """\
   http:
   - route:
     - {destination: {host: reviews, subset: v1}, weight: 90}
     - {destination: {host: reviews, subset: v2}, weight: 10}
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: ratings, namespace: default}
-spec:
-  hosts: [ratings]
+""",
+    virtual_service("ratings", "ratings") + """\
   http:
   - timeout: 3s
     route: [{destination: {host: ratings}}]
-"""
+""",
+)
 
 EDITS = {
     "vs weights": lambda t: t.replace("weight: 90", "weight: 80").replace("weight: 10", "weight: 20"),

@@ -88,15 +88,20 @@ def simple_context(tls: Any, http2: bool, b: Behaviour, sans: list[str], mesh_de
         common["validationContext"] = {}
     elif tls.caCertificates or b.simple_tls_verifies_system_ca:
         root = f"file-root:{tls.caCertificates}" if tls.caCertificates else "file-root:system"
-        default: dict[str, Any] = {}
-        if sans:
-            default["matchSubjectAltNames"] = [{"exact": s} for s in sans]
-        common["combinedValidationContext"] = {
-            "defaultValidationContext": default,
-            "validationContextSdsSecretConfig": {"name": root, "sdsConfig": sds_config()},
-        }
+        common["combinedValidationContext"] = _combined_validation(sans, {"name": root, "sdsConfig": sds_config()})
     else:
         common["validationContext"] = {}
+    return _upstream_context(common, tls, http2)
+
+
+def _combined_validation(sans: list[str], ca_secret: dict) -> dict:
+    """A combinedValidationContext: the SANs to match (none: an empty default context) and the CA's secret."""
+    default = {"matchSubjectAltNames": [{"exact": s} for s in sans]} if sans else {}
+    return {"defaultValidationContext": default, "validationContextSdsSecretConfig": ca_secret}
+
+
+def _upstream_context(common: dict, tls: Any, http2: bool) -> dict:
+    """The UpstreamTlsContext around `common`: h2 ALPN for HTTP/2 upstreams, and the DR's `sni` if set."""
     if http2:
         common["alpnProtocols"] = ["h2"]
     out = {"@type": UPSTREAM_TLS, "commonTlsContext": common}
@@ -159,13 +164,6 @@ def credential_context(tls: Any, http2: bool, b: Behaviour, sans: list[str], mes
         common["tlsCertificateSdsSecretConfigs"] = [sds_secret(tls.credentialName)]
     if not (getattr(tls, "insecureSkipVerify", None) and b.credential_tls_skip_verify):
         names = list(tls.subjectAltNames or []) or sans
-        default = {"matchSubjectAltNames": [{"exact": s} for s in names]} if names else {}
-        common["combinedValidationContext"] = {
-            "defaultValidationContext": default,
-            "validationContextSdsSecretConfig": sds_secret(tls.credentialName + SDS_CA_SUFFIX)}
-    if http2:
-        common["alpnProtocols"] = ["h2"]
-    out = {"@type": UPSTREAM_TLS, "commonTlsContext": common}
-    if tls.sni:
-        out["sni"] = tls.sni
-    return out
+        common["combinedValidationContext"] = _combined_validation(
+            names, sds_secret(tls.credentialName + SDS_CA_SUFFIX))
+    return _upstream_context(common, tls, http2)
