@@ -1,6 +1,6 @@
 """The benchmark run: for each mesh size, generate the mesh, compile it for one sidecar and for the
 ingress gateway with `mesh-compile` in a child process (YAML in, config_dump out, as a user runs it),
-and compare with the floor measured in this process (see floor.py)."""
+and compare with the floor measured in a child process (see floor.py)."""
 from __future__ import annotations
 
 import os
@@ -122,7 +122,8 @@ def bench_proxy(opts: Options, mesh: Path, n: int, objects: int, yaml_s: float, 
         reason = "timed out" if run.timed_out else f"exited {run.returncode}"
         return Row(n, objects, mesh.stat().st_size / MB, proxy, target, run.wall_s, run.peak_rss_mb, 0.0, yaml_s,
                    0.0, yaml_s, run.wall_s / yaml_s, None, run.returncode, f"{reason}: {run.stderr_tail[-500:].strip()}"), notes
-    write_s = floor.best([floor.json_write_seconds(output, work / "floor-out.json") for _ in range(opts.repeat)])
+    write_s = floor.best([floor.json_write_seconds_isolated(output, work / "floor-out.json")
+                          for _ in range(opts.repeat)])
     diff_s = None
     if has_diff:
         diff_s, note = time_diff(opts, mesh, target, output)
@@ -136,7 +137,7 @@ def bench_proxy(opts: Options, mesh: Path, n: int, objects: int, yaml_s: float, 
 def bench_size(opts: Options, n: int, work: Path, result: Result) -> None:
     mesh = work / f"mesh-{n}.yaml"
     info = write_mesh_file(mesh, n, opts.seed)
-    yaml_samples = [floor.yaml_load_seconds(mesh) for _ in range(opts.repeat)]
+    yaml_samples = [floor.yaml_load_seconds_isolated(mesh) for _ in range(opts.repeat)]
     yaml_s = floor.best([s for s, _ in yaml_samples])
     has_diff = "diff" in result.commands and n <= opts.diff_max
     for proxy, target in PROXIES:
