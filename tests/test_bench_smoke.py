@@ -123,3 +123,18 @@ def test_subcommands_are_read_from_help():
             "    diff             compare with a dump\n    serve            ADS server\n\n"
             "options:\n  -h, --help         show this help message and exit\n")
     assert parse_commands(text) == ["proxy-config", "pc", "diff", "serve"]
+
+
+def test_push_time_is_read_from_the_servers_rds_ack_line(tmp_path):
+    """ads_push times the push from the server log's millisecond timestamps (not by polling Envoy)."""
+    import time as _time
+    from tools.bench import ads_push
+    t0 = _time.mktime((2026, 11, 22, 10, 0, 0, 0, 0, -1)) + 0.250
+    log = tmp_path / "serve.log"
+    log.write_text("10:00:00.100 [1 x]: RDS ACK 80@old\n")
+    offset = log.stat().st_size
+    with open(log, "a") as f:
+        f.write("10:00:00.300 input changed: m.yaml\n10:00:00.900 [1 x]: RDS ACK 80@new\n")
+    assert ads_push._wait_rds_ack(log, offset, t0, timeout=1) - t0 == pytest.approx(0.65, abs=1e-3)
+    with pytest.raises(ads_push.PushError):
+        ads_push._wait_rds_ack(log, log.stat().st_size, t0, timeout=0.05)

@@ -3,9 +3,12 @@ with N = 1000, an edit reaches Envoy, ACKed, within 0.3 s, and only the changed 
 
 Runs `mesh-compile serve -f MESH TARGET --listen 127.0.0.1:P --watch` and an Envoy started from
 `mesh-compile bootstrap TARGET --ads 127.0.0.1:P`, waits until Envoy is LIVE, rewrites the 90/10 split
-of one VirtualService to 80/20 and polls Envoy's admin stats until an RDS update is accepted (Envoy
-ACKs right after accepting). Everything stays on loopback, every step is bounded in time, and both
-processes are stopped whatever happens."""
+of one VirtualService to 80/20 and reads the server's log (millisecond timestamps) for the RDS ACK that
+follows. The log, not Envoy's /stats, is watched while the push runs: with 6,000 clusters each /stats
+call keeps Envoy's main thread (where xDS updates are applied) and a core busy, which slowed the very
+push being timed. Envoy's stats are read once before and once after, for what was updated, and its
+config_dump confirms the change arrived. Everything stays on loopback, every step is bounded in time,
+and both processes are stopped whatever happens."""
 from __future__ import annotations
 
 import json
@@ -20,7 +23,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any, Sequence
 
-POLL_S = 0.005
+POLL_S = 0.01
 
 
 class PushError(RuntimeError):
@@ -141,9 +144,10 @@ def time_push(cmd: Sequence[str], mesh: Path, target: str, vs_name: str, workdir
         edited = edit_split(live_mesh.read_text(), vs_name)
         tmp = live_mesh.with_suffix(".tmp")
         tmp.write_text(edited)
-        t0 = time.monotonic()
+        log_offset = (workdir / "serve.log").stat().st_size
+        t0 = time.time()                     # wall clock: compared with the log's timestamps
         os.replace(tmp, live_mesh)           # atomic, as editors save
-        push = _wait_rds(admin_port, before["rds"], t0 + min(timeout, 30.0)) - t0
+        push = _wait_rds_ack(workdir / "serve.log", log_offset, t0, min(timeout, 30.0)) - t0
         time.sleep(0.5)                      # anything else the server sends for this change
         after = _counts(_stats(admin_port))
         applied = _applied(admin_port)
@@ -154,12 +158,28 @@ def time_push(cmd: Sequence[str], mesh: Path, target: str, vs_name: str, workdir
         _stop(server)
 
 
-def _wait_rds(admin_port: int, rds_before: int, deadline: float) -> float:
+_ACK_LINE = re.compile(r"^(\d\d):(\d\d):(\d\d)\.(\d{3}) .*: RDS ACK ", re.M)
+
+
+def _wait_rds_ack(log: Path, offset: int, t0: float, timeout: float) -> float:
+    """The wall-clock time of the first RDS ACK the server logs after `offset` (written after t0)."""
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if _counts(_stats(admin_port))["rds"] > rds_before:
-            return time.monotonic()
+        with open(log, "rb") as f:
+            f.seek(offset)
+            found = _ACK_LINE.search(f.read().decode(errors="replace"))
+        if found:
+            return _log_time(found, t0)
         time.sleep(POLL_S)
-    raise PushError("Envoy accepted no route update within 30 s of the edit")
+    raise PushError(f"the server logged no RDS ACK within {timeout:.0f} s of the edit")
+
+
+def _log_time(found: re.Match, near: float) -> float:
+    """A log line's HH:MM:SS.mmm (local time) as epoch seconds, on the day of `near` (the edit)."""
+    day = time.localtime(near)
+    hh, mm, ss, ms = (int(g) for g in found.groups())
+    stamp = time.mktime((day.tm_year, day.tm_mon, day.tm_mday, hh, mm, ss, 0, 0, -1)) + ms / 1000
+    return stamp + 86400 if stamp < near - 43200 else stamp      # the ACK came after midnight
 
 
 def _applied(admin_port: int) -> bool:
