@@ -75,6 +75,7 @@ def test_an_indented_first_line_keeps_its_column():
     "%YAML 1.1\n---\n" + HEAD, HEAD + "...\n", "--- " + HEAD, HEAD + "x: 1\rdata: 2\n",
     HEAD + "data: 1\ndata: 2\n", HEAD + "data:\tx\n", "apiVersion: v1\nkind: List\nitems: []\n", "- " + HEAD,
     HEAD + "? [a]\n: 1\n", HEAD + "data: {a: \"x #\", b: on}\n",
+    HEAD + "data: {a: [\", b: ['?[\":|]}\n", HEAD + "data: {b: [1':?]}\n",   # found by fuzzing
 ], ids=lambda t: repr(t[len(HEAD):] if t.startswith(HEAD) else t)[:30])
 def test_texts_yaml_rs_reads_differently_go_to_libyaml(text: str):
     assert fast_documents(text) is None

@@ -66,11 +66,11 @@ _FLOW_OPEN = _bytes_re(r"(?m)(?:^|[\s\[{,:])[\[{]")
 _QUOTED = _bytes_re(r"""(?ms)(^|[\s\[{,:])(?:"(?:[^"\\]|\\.)*"|'(?:[^']|'')*')""")
 _PLAIN_COLON = _bytes_re(r"[^\s\x00]:\S")        # \x00: where a quoted scalar was (never in input)
 _BRACKET = _bytes_re(r"[\[\]{}]")
+# `|` and `>` at a token start, or right after a `:` (`"k":|` in a flow mapping): libyaml refuses both there
+_FLOW_INDICATOR = _bytes_re(r"(?m)(?:^|[\s\[{,:])[|>]")
 # `---` opens a document; anything after it on the same line but a comment is left to libyaml, as are
 # `...` document ends and line breaks other than LF/CRLF (YAML also counts CR, NEL, LS and PS).
 _MARKER = re.compile(r"^---[ \t]*(?:#[^\n]*)?\r?(?:\n|$)", re.M)   # `re`: it gives str offsets
-_MARKER_BYTES = re2.compile(rb"(?m)^---[ \t]*(?:#[^\n]*)?\r?(?:\n|$)")
-_OTHER_MARKERS = _bytes_re(r"(?m)^(?:---|\.\.\.)(?:[ \t\r]|$)")
 _OTHER_BREAKS = ("\x85", "\u2028", "\u2029", "\ufeff")
 # Characters YAML does not allow in a stream (libyaml refuses them, yaml-rs reads them).
 _NON_PRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
@@ -95,9 +95,12 @@ def fast_documents(text: str, known: Callable[[int, str], bool] | None = None) -
         return None
     if known is None and _is_risky(text):      # one scan of the file; with `known`, per new document
         return None
+    bounds = _document_bounds(text)
+    if not _only_split_markers(text, bounds):
+        return None
     out: list[FastDocument] = []
     line, counted = 0, 0                       # line number of offset `counted`
-    for start, end in _document_bounds(text):
+    for start, end in bounds:
         first = _BLANK_LINES.match(text, start).end()   # the first line with content
         if first >= end:
             continue                           # empty, or comments only: not an object
@@ -131,7 +134,7 @@ def _flow_is_risky(text: bytes) -> bool:
     if _FLOW_OPEN.search(text) is None:
         return False
     unquoted = _QUOTED.sub(b"\\1\x00", text)
-    if _PLAIN_COLON.search(unquoted) or _BLOCK.search(unquoted):
+    if _PLAIN_COLON.search(unquoted) or _FLOW_INDICATOR.search(unquoted):
         return True
     stack: list[bytes] = []
     for found in _BRACKET.finditer(unquoted):
@@ -176,15 +179,19 @@ def _block_scalars_are_plain(text: bytes) -> bool:
 
 
 def _has_other_markers(text: str) -> bool:
-    """Line breaks that are not LF or CRLF, a BOM, characters YAML does not allow, or document markers
-    `_MARKER` does not split at."""
+    """Line breaks that are not LF or CRLF, a BOM, or characters YAML does not allow."""
     if "\r" in text and text.count("\r") != text.count("\r\n"):
         return True
     if any(char in text for char in _OTHER_BREAKS) or _NON_PRINTABLE.search(text):
         return True
-    raw = text.encode("utf-8")
-    # every `---` line _MARKER splits at is also an _OTHER_MARKERS match: equal counts, nothing else
-    return len(_OTHER_MARKERS.findall(raw)) != len(_MARKER_BYTES.findall(raw))
+    return False
+
+
+def _only_split_markers(text: str, bounds: list[tuple[int, int]]) -> bool:
+    """Every line starting with `---` or `...` is a `---` line _MARKER split at (a count, as every such
+    marker is one of those lines; a `----` line or a `...` end marker makes the counts differ)."""
+    lines = text.count("\n---") + text.count("\n...") + text.startswith(("---", "..."))
+    return lines == len(bounds) - 1
 
 
 def _document_bounds(text: str) -> list[tuple[int, int]]:
