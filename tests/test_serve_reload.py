@@ -99,3 +99,17 @@ def test_a_reload_that_fails_keeps_nothing_wrong(tmp_path: Path):
         mc.load()
     mesh.write_text(EDITS["dr subset"](BASE))
     assert compile_all(mc) == compile_all(MeshCompiler([str(mesh)]))
+
+
+def test_a_virtual_service_edit_under_sidecar_egress_scoping_rebuilds_clusters(tmp_path: Path):
+    """With a Sidecar's egress hosts, VirtualService destinations join CDS (sidecar_scope.py), so only
+    routes may be kept; the reload still equals a fresh compile."""
+    mesh = tmp_path / "mesh.yaml"
+    scoped = EDITS["sidecar with egress"](BASE)
+    mesh.write_text(scoped)
+    mc = MeshCompiler([str(mesh)])
+    first = compile_all(mc)
+    mesh.write_text(EDITS["vs weights"](scoped))
+    second = compile_all(mc)
+    assert mc.changes[-1] == {"VirtualService"} and second["clusters"] is not first["clusters"]
+    assert second == compile_all(MeshCompiler([str(mesh)]))
