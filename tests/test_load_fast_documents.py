@@ -112,3 +112,12 @@ def test_characters_yaml_does_not_allow_go_to_libyaml(char: str):
     text = HEAD + f'data: {{a: "x{char}"}}\n'
     assert fast_documents(text) is None
     assert load_text(text, "f.yaml").fatal
+
+
+def test_every_input_we_have_loads_the_same_with_crlf_line_ends():
+    """Files saved on Windows: spans, lines and markers with CRLF."""
+    texts = [p.read_text(encoding="utf-8-sig") for p in _inputs()]
+    crlf = [t.replace("\n", "\r\n") for t in texts if "\r" not in t]
+    assert sum(fast_documents(t) is not None for t in crlf) > len(crlf) // 3   # the fast path is exercised
+    for text in crlf:
+        assert_same_as_libyaml(text)
