@@ -50,16 +50,17 @@ def _listener_refs(lis: dict, route_names: set, cluster_names: set) -> list[Prob
                                           "would wait for it forever", kind="Listener", name=name,
                                    field=f"{path}.rds.routeConfigName", code=codes.MISSING_ROUTE))
         elif kind == _TCP_PROXY:
-            for where, cluster in _tcp_clusters(obj, path):
+            for where, cluster in _cluster_refs(obj, path):
                 if cluster not in cluster_names:
                     out.append(_missing_cluster("Listener", name, where, cluster))
     return out
 
 
-def _tcp_clusters(tcp: dict, path: str) -> Iterator[tuple[str, str]]:
-    if isinstance(tcp.get("cluster"), str):
-        yield f"{path}.cluster", tcp["cluster"]
-    for i, entry in enumerate(tcp.get("weightedClusters", {}).get("clusters", [])):
+def _cluster_refs(action: dict, path: str) -> Iterator[tuple[str, str]]:
+    """`cluster` or `weightedClusters.clusters[].name`: the same fields in a TcpProxy and a RouteAction."""
+    if isinstance(action.get("cluster"), str):
+        yield f"{path}.cluster", action["cluster"]
+    for i, entry in enumerate(action.get("weightedClusters", {}).get("clusters", [])):
         yield f"{path}.weightedClusters.clusters[{i}].name", entry.get("name", "")
 
 
@@ -119,10 +120,7 @@ def _route_refs(route_config: dict, cluster_names: set) -> list[Problem]:
 
 
 def _route_clusters(action: dict, base: str) -> Iterator[tuple[str, str]]:
-    if isinstance(action.get("cluster"), str):
-        yield f"{base}.cluster", action["cluster"]
-    for k, entry in enumerate(action.get("weightedClusters", {}).get("clusters", [])):
-        yield f"{base}.weightedClusters.clusters[{k}].name", entry.get("name", "")
+    yield from _cluster_refs(action, base)
     for k, mirror in enumerate(action.get("requestMirrorPolicies", [])):
         if isinstance(mirror.get("cluster"), str):
             yield f"{base}.requestMirrorPolicies[{k}].cluster", mirror["cluster"]

@@ -24,10 +24,14 @@ def keep_unchanged(cfg: Any, previous: Any, changed: set[str]) -> list[str]:
     before the changes of kinds `changed`) that those changes cannot touch; -> the kinds kept."""
     if proxy_key(cfg.proxy) != proxy_key(previous.proxy) or cfg.behaviour != previous.behaviour:
         return []
-    if changed <= ROUTE_ONLY_KINDS and not cfg.proxy.is_gateway:
+    route_only = changed <= ROUTE_ONLY_KINDS and not cfg.proxy.is_gateway
+    if route_only:
         cfg.route_memo = previous.route_memo           # unchanged VirtualServices keep their routes
-    kinds = ["clusters", "endpoints", "routes", "listeners"] if not changed else ["clusters", "endpoints"]
-    if changed and not _clusters_ignore(cfg, changed):
+    if not changed:
+        kinds = ["clusters", "endpoints", "routes", "listeners"]
+    elif route_only and _no_egress_scoping(cfg):
+        kinds = ["clusters", "endpoints"]
+    else:
         return []
     kept = [kind for kind in kinds if kind in vars(previous)]
     for kind in kept:
@@ -35,8 +39,7 @@ def keep_unchanged(cfg: Any, previous: Any, changed: set[str]) -> list[str]:
     return kept
 
 
-def _clusters_ignore(cfg: Any, changed: set[str]) -> bool:
-    if not changed <= ROUTE_ONLY_KINDS or cfg.proxy.is_gateway:
-        return False
+def _no_egress_scoping(cfg: Any) -> bool:
+    """No Sidecar with egress hosts applies: VirtualService destinations do not reach CDS."""
     sidecar = cfg.scope.sidecar
     return sidecar is None or not sidecar.spec.egress

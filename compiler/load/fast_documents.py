@@ -71,9 +71,9 @@ _FLOW_INDICATOR = _bytes_re(r"(?m)(?:^|[\s\[{,:])[|>]")
 # `---` opens a document; anything after it on the same line but a comment is left to libyaml, as are
 # `...` document ends and line breaks other than LF/CRLF (YAML also counts CR, NEL, LS and PS).
 _MARKER = re.compile(r"^---[ \t]*(?:#[^\n]*)?\r?(?:\n|$)", re.M)   # `re`: it gives str offsets
-_OTHER_BREAKS = ("\x85", "\u2028", "\u2029", "\ufeff")
 # Characters YAML does not allow in a stream (libyaml refuses them, yaml-rs reads them).
-_NON_PRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
+# plus the line breaks YAML counts besides LF and CR (NEL, LS, PS) and a BOM inside the text.
+_ODD_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
 _BLANK_LINES = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\r?\n)*[ \t]*")
 # A comment, unless it holds a quote: then the `#` may sit inside a quoted scalar that goes on after it.
 # What a comment holds is never resolved, so its tokens need not send the file to libyaml.
@@ -86,12 +86,13 @@ class FastDocument:
     for a document the caller said it knows already (not parsed again)."""
     data: dict | None
     span: Span
+    chunk: str | None = None     # the document's text, when a `known` callback was asked about it
 
 
 def fast_documents(text: str, known: Callable[[int, str], bool] | None = None) -> list[FastDocument] | None:
     """The file's objects in order, or None when libyaml must read this file (see the module doc).
     `known(line, document text)`: documents for which it says True are not parsed (see reuse.py)."""
-    if yaml_rs is None or _has_other_markers(text):
+    if yaml_rs is None or _has_odd_characters(text):
         return None
     if known is None and _is_risky(text):      # one scan of the file; with `known`, per new document
         return None
@@ -108,15 +109,16 @@ def fast_documents(text: str, known: Callable[[int, str], bool] | None = None) -
         counted = first
         bol = text.rfind("\n", 0, first) + 1
         span = Span(text, first, end, line, first - bol)
-        if known is not None and known(line, text[first:end]):
-            out.append(FastDocument(None, span))
+        chunk = text[first:end] if known is not None else None
+        if chunk is not None and known(line, chunk):
+            out.append(FastDocument(None, span, chunk))
             continue
         if known is not None and _is_risky(text[bol:end]):
             return None
         data = _parse(text[bol:end])
         if not isinstance(data, dict) or _is_list(data):
             return None
-        out.append(FastDocument(data, span))
+        out.append(FastDocument(data, span, chunk))
     return out
 
 
@@ -178,13 +180,11 @@ def _block_scalars_are_plain(text: bytes) -> bool:
     return True
 
 
-def _has_other_markers(text: str) -> bool:
+def _has_odd_characters(text: str) -> bool:
     """Line breaks that are not LF or CRLF, a BOM, or characters YAML does not allow."""
     if "\r" in text and text.count("\r") != text.count("\r\n"):
         return True
-    if any(char in text for char in _OTHER_BREAKS) or _NON_PRINTABLE.search(text):
-        return True
-    return False
+    return _ODD_CHARACTERS.search(text) is not None
 
 
 def _only_split_markers(text: str, bounds: list[tuple[int, int]]) -> bool:

@@ -78,7 +78,7 @@ def _fast_document(collector: ObjectCollector, doc: FastDocument, file: str, cac
     if cache is None:
         collector.fast_document(doc.data, doc.span)
         return
-    key = (file, doc.span.line, doc.span.text[doc.span.start : doc.span.end])
+    key = (file, doc.span.line, doc.chunk)
     if doc.data is None:
         objects, problems = cache.take(key)
         collector.objects.extend(objects)
