@@ -50,3 +50,23 @@ def cluster(cfg, name: str) -> dict:
         if c["name"] == name:
             return c
     raise AssertionError(f"no cluster {name}")
+
+
+def key_order(value):
+    """The value with every dict turned into its list of (key, value) pairs, so order is compared too."""
+    if isinstance(value, dict):
+        return [(k, key_order(v)) for k, v in value.items()]
+    if isinstance(value, list):
+        return [key_order(v) for v in value]
+    return value
+
+
+def ads_cluster(name: str, timeout: str = "1s") -> dict:
+    """A minimal EDS cluster for the ADS stream tests."""
+    return {"name": name, "type": "EDS", "edsClusterConfig": {"edsConfig": {"ads": {}}}, "connectTimeout": timeout}
+
+
+def ads_assignment(name: str, port: int = 8080) -> dict:
+    """Its ClusterLoadAssignment: one endpoint on loopback."""
+    return {"clusterName": name, "endpoints": [{"lbEndpoints": [{"endpoint": {"address": {
+        "socketAddress": {"address": "127.0.0.1", "portValue": port}}}}]}]}

@@ -7,6 +7,7 @@ pytest.importorskip("envoy.service.discovery.v3.discovery_pb2")
 
 from envoy.service.discovery.v3.discovery_pb2 import DiscoveryRequest  # noqa: E402
 
+from helpers import ads_assignment as assignment, ads_cluster as cluster  # noqa: E402
 from mesh_compile_xds.ads import typeurls as T  # noqa: E402
 from mesh_compile_xds.ads.local import LocalOptions  # noqa: E402
 from mesh_compile_xds.ads.log import Log  # noqa: E402
@@ -14,15 +15,6 @@ from mesh_compile_xds.ads.snapshot import build_snapshot  # noqa: E402
 from mesh_compile_xds.ads.sotw import SotwStream  # noqa: E402
 from mesh_compile_xds.ads.status import StatusBoard  # noqa: E402
 from mesh_compile_xds.ads.store import View, ViewKey  # noqa: E402
-
-
-def cluster(name: str, timeout: str = "1s") -> dict:
-    return {"name": name, "type": "EDS", "edsClusterConfig": {"edsConfig": {"ads": {}}}, "connectTimeout": timeout}
-
-
-def assignment(name: str, port: int = 8080) -> dict:
-    return {"clusterName": name, "endpoints": [{"lbEndpoints": [{"endpoint": {"address": {
-        "socketAddress": {"address": "127.0.0.1", "portValue": port}}}}]}]}
 
 
 def resources(*, a_timeout: str = "1s", b_port: int = 8080, route_prefix: str = "/") -> dict:

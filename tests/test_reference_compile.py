@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from helpers import SHARED
+from helpers import SHARED, key_order
 from test_model_reference_inputs import EXPECTED_REJECTIONS
 
 ISTIO = SHARED / "reference" / "istio" / "istio-istio"
@@ -158,15 +158,6 @@ def test_compiles_without_an_exception(rel, target, version):
     assert cfg.clusters and (cfg.listeners or cfg.proxy.is_gateway)
 
 
-def _key_order(value):
-    """The value with every dict turned into its list of (key, value) pairs, so order is compared too."""
-    if isinstance(value, dict):
-        return [(k, _key_order(v)) for k, v in value.items()]
-    if isinstance(value, list):
-        return [_key_order(v) for v in value]
-    return value
-
-
 @pytest.mark.parametrize("rel,target,version", CASES)
 def test_every_resource_loads_into_the_envoy_types(rel, target, version):
     from mesh_compile_xds.canonical import canonical_json
@@ -181,7 +172,7 @@ def test_every_resource_loads_into_the_envoy_types(rel, target, version):
             except ResourceError as err:
                 bad.append(f"{kind} {name}: {err}")
                 continue
-            if _key_order(printed) != _key_order(resource):
+            if key_order(printed) != key_order(resource):
                 bad.append(f"{kind} {name}: prints back differently (key order or default values)")
     assert bad == []
 

@@ -25,7 +25,7 @@ from mesh_compile.cli.demo import LISTENER_PORTS, move_ports  # noqa: E402
 from mesh_compile.cli.serve import MeshCompiler, start_serving  # noqa: E402
 from mesh_compile_xds.ads import typeurls as T  # noqa: E402
 from mesh_compile_xds.ads.local import LocalOptions  # noqa: E402
-from mesh_compile_xds.ads.localmesh import LocalMesh  # noqa: E402
+from mesh_compile_xds.ads.localmesh import LocalMesh, wait_until as wait  # noqa: E402
 from mesh_compile_xds.ads.log import DEBUG, Log  # noqa: E402
 from mesh_compile_xds.ads.ports import pick_offset  # noqa: E402
 from mesh_compile_xds.ads.server import AdsServer  # noqa: E402
@@ -94,15 +94,6 @@ def catalog_vs(route: str, extra: str = "") -> str:
 
 
 ALL_V2 = "    - destination: {host: catalog, subset: version-v2}\n"
-
-
-def wait(predicate, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
 
 
 def responses(mesh: LocalMesh, target: str) -> dict[str, int]:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from helpers import key_order
 from mesh_compile.cli.main import run
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
@@ -55,15 +56,6 @@ def _compile(argv: list[str]):
     return compiled.config
 
 
-def _key_order(value):
-    """The value with every dict turned into its list of (key, value) pairs, so order is compared too."""
-    if isinstance(value, dict):
-        return [(k, _key_order(v)) for k, v in value.items()]
-    if isinstance(value, list):
-        return [_key_order(v) for v in value]
-    return value
-
-
 @pytest.mark.parametrize("argv", list(_targets()))
 def test_output_loads_into_envoy_types_in_declaration_order(argv):
     from mesh_compile_xds.canonical import canonical_json
@@ -73,7 +65,7 @@ def test_output_loads_into_envoy_types_in_declaration_order(argv):
     for kind, attr in KINDS:
         for resource in getattr(cfg, attr):
             printed = canonical_json(to_message(kind, resource))
-            assert _key_order(printed) == _key_order(resource), f"{kind} {resource.get('name') or resource.get('clusterName')}"
+            assert key_order(printed) == key_order(resource), f"{kind} {resource.get('name') or resource.get('clusterName')}"
     problems = validate_resources(cfg.clusters, cfg.listeners, cfg.routes, cfg.endpoints)
     errors = [p.render() for p in problems if p.level == "Error"]
     assert errors == []

@@ -107,13 +107,14 @@ def weighted_split(d: Demo) -> Outcome:
 def live_edit(d: Demo) -> Outcome:
     """Rewrite VirtualService catalog into the seed's mirror version; Envoy keeps running."""
     from mesh_compile_xds.ads.traffic import many, tally
+    from mesh_compile_xds.ads.localmesh import wait_until
     view = d.mesh.view(SIDECAR)
     pids = {name: e.pid for name, e in d.mesh.envoys.items()}
     generation = view.generation
     text = d.mesh_file.read_text(encoding="utf-8")
     start = time.monotonic()
     d.mesh_file.write_text(_VS_BLOCK.sub(lambda m: m.group(1) + MIRROR_VS + m.group(2), text), encoding="utf-8")
-    pushed = _wait(lambda: view.generation > generation, 10)
+    pushed = wait_until(lambda: view.generation > generation, 10)
     synced = pushed and d.mesh.wait_synced(SIDECAR, 10)
     took = time.monotonic() - start
     counts = tally(many(d.sidecar(80), CATALOG_HOST, 20))
@@ -131,13 +132,14 @@ MIRROR_PATH = "/mirror-check"
 
 def mirror(d: Demo) -> Outcome:
     from mesh_compile_xds.ads.traffic import many, tally
+    from mesh_compile_xds.ads.localmesh import wait_until
     v2 = d.mesh.workloads.find("catalog", "v2")
     d.mesh.workloads.reset()
     # Copies are counted by this scenario's own path: mirrors are sent asynchronously, and a late copy of
     # the previous scenario's requests can still reach v2 after the reset.
     counts = tally(many(d.sidecar(80), CATALOG_HOST, 30, path=MIRROR_PATH))
     copies = lambda: [s for s in v2.seen() if s.path == MIRROR_PATH]  # noqa: E731
-    _wait(lambda: len(copies()) >= 30, 3)
+    wait_until(lambda: len(copies()) >= 30, 3)
     hosts = sorted({s.host for s in copies()})
     suffix = d.version < (1, 28)
     host_ok = bool(hosts) and all(h.endswith("-shadow") == suffix for h in hosts)
@@ -188,15 +190,6 @@ SCENARIOS: list[tuple[str, Callable[[Demo], Outcome]]] = [
     ("DestinationRule http2MaxRequests: 1 on helloworld-v1 -> 503 overflow under load (seed 000)",
      max_requests),
 ]
-
-
-def _wait(predicate: Callable[[], bool], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
 
 
 # ---------------------------------------------------------------------------------------------

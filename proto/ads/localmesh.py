@@ -6,8 +6,9 @@ Used by `mesh-compile demo` and the end-to-end tests. Everything started here is
 from __future__ import annotations
 
 import tempfile
+import time
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 from . import typeurls
 from .bootstrap import BootstrapOptions, build_bootstrap, node_metadata
@@ -133,3 +134,14 @@ def synced(status: StreamStatus, view: View) -> bool:
 
 def _safe(target: str) -> str:
     return "".join(c if c.isalnum() or c in "-." else "-" for c in target)
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float) -> bool:
+    """Poll `predicate` every 20 ms until it holds (True) or `timeout` seconds pass (False): for what the
+    local mesh gives no event for, such as a workload's request count or a view's generation."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
