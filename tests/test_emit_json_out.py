@@ -53,16 +53,26 @@ BIG_ROUTES = {"configs": [{"@type": "t", "dynamicRouteConfigs": [
 @pytest.mark.parametrize("value", [*CASES, CONFIG_DUMP, BIG_ROUTES, [], {}, "x", [[], {}, [1, [2, [3]]]],
                                    [list(range(5)), {"a": list(range(4))}, 3]])
 @pytest.mark.parametrize("per_chunk", [1, 2, 3, 256])
-def test_chunks_join_to_the_same_bytes(value, per_chunk, monkeypatch):
+@pytest.mark.parametrize("chunk_bytes", [1, 30, 4 << 20])
+def test_chunks_join_to_the_same_bytes(value, per_chunk, chunk_bytes, monkeypatch):
     from mesh_compile.emit import json_out
     monkeypatch.setattr(json_out, "RESOURCES_PER_CHUNK", per_chunk)
+    monkeypatch.setattr(json_out, "CHUNK_BYTES", chunk_bytes)
     assert b"".join(json_out.istioctl_json_chunks(value)) == go_indent(value).encode()
 
 
 def test_a_config_dump_comes_in_pieces_of_a_few_resources(monkeypatch):
-    """Peak memory: no piece holds more than RESOURCES_PER_CHUNK resources, even inside one big
-    route configuration."""
+    """Peak memory: no piece holds more than RESOURCES_PER_CHUNK resources."""
     from mesh_compile.emit import json_out
     monkeypatch.setattr(json_out, "RESOURCES_PER_CHUNK", 2)
     pieces = list(json_out.istioctl_json_chunks(BIG_ROUTES))
-    assert max(piece.count(b'"name"') for piece in pieces) <= 2
+    assert max(piece.count(b'"routeConfig"') for piece in pieces) <= 2
+
+
+def test_a_big_resource_is_taken_apart(monkeypatch):
+    """Peak memory: a route configuration bigger than CHUNK_BYTES (compact) is written a few virtual
+    hosts at a time, even when its list of resources fits one slice."""
+    from mesh_compile.emit import json_out
+    monkeypatch.setattr(json_out, "CHUNK_BYTES", 40)    # one virtual host of BIG_ROUTES is ~30 bytes
+    pieces = list(json_out.istioctl_json_chunks(BIG_ROUTES))
+    assert max(piece.count(b'"name"') for piece in pieces) == 1

@@ -7,70 +7,73 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
+import msgspec
 import orjson
 
 _GO_BYTES = {b"<": b"\\u003c", b">": b"\\u003e", b"&": b"\\u0026",
              "\u2028".encode(): b"\\u2028", "\u2029".encode(): b"\\u2029"}
 
-def _double_indent(data: bytes, compact_has_double_space: bool) -> bytes:
-    """2-space indentation -> 4-space. When the compact form holds no two adjacent spaces, every pair of
-    spaces in the indented form is indentation (an even run at a line start), so one C-level replace
-    of each pair by four spaces does it. Otherwise one C-level replace per depth, deepest first,
-    through a marker byte that JSON text never holds (control characters are always escaped)."""
-    if not compact_has_double_space:
-        return data.replace(b"  ", b"    ")
-    depth = 0
-    while b"\n" + b"  " * (depth + 1) in data:
-        depth += 1
-    for d in range(depth, 0, -1):
-        data = data.replace(b"\n" + b"  " * d, b"\n" + b"\x01" * d)
-    return data.replace(b"\x01", b"    ")
+
+def _go_escaped(compact: bytes) -> bytes:
+    """Go's HTML escapes applied to compact JSON (they can only occur inside strings). U+2028/9 are
+    rare: a one-byte search for their lead byte comes first."""
+    maybe_e2 = b"\xe2" in compact
+    for raw, escaped in _GO_BYTES.items():
+        if (len(raw) == 1 or maybe_e2) and raw in compact:
+            compact = compact.replace(raw, escaped)
+    return compact
 
 
 def istioctl_json_bytes(value: Any) -> bytes:
-    """4-space indented JSON as UTF-8, keys in insertion order (the builders insert in .proto declaration
-    order): orjson's 2-space output with the indentation doubled, and Go's HTML escapes applied."""
-    # What needs doing is found in the smaller compact form (a one-byte search first, as U+2028/9
-    # are rare), which is then dropped: at N=10000 each form of the output is hundreds of MB.
-    compact = orjson.dumps(value)
-    double_space = b"  " in compact
-    maybe_e2 = b"\xe2" in compact
-    to_escape = [raw for raw in _GO_BYTES if (len(raw) == 1 or maybe_e2) and raw in compact]
-    del compact
-    # The final newline comes from orjson: appending it here would copy the whole output once more.
-    data = _double_indent(orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE),
-                          double_space)
-    for raw in to_escape:
-        data = data.replace(raw, _GO_BYTES[raw])
-    return data
+    """4-space indented JSON as UTF-8 with its final newline, keys in insertion order (the builders
+    insert in .proto declaration order), and Go's HTML escapes: orjson's compact encoding, laid out
+    with 4-space indentation by msgspec's C formatter (orjson only indents by 2; re-indenting its
+    output in Python passed over every byte several times). The formatter copies strings and
+    numbers as they are, so orjson's number forms are kept."""
+    return msgspec.json.format(_compact(value), indent=4) + b"\n"
 
 
 def istioctl_json(value: Any) -> str:
     return istioctl_json_bytes(value).decode("utf-8")
 
 
-RESOURCES_PER_CHUNK = 256
+RESOURCES_PER_CHUNK = 256   # list items per encoder call: keeps the per-call cost off the time
+CHUNK_BYTES = 4 << 20       # compact text above this is split further: bounds the memory per piece
 
 
 def istioctl_json_chunks(value: Any) -> Iterator[bytes]:
-    """The bytes of istioctl_json_bytes(value), in pieces of at most RESOURCES_PER_CHUNK resources:
-    the list of resources (the top-level list of `pc cluster -o json`, or each section's list inside a
-    config_dump: configs[i].dynamicActiveClusters, ...) is encoded a slice at a time, the containers
-    above it here. Writing the pieces as they come keeps a slice's text in memory instead of the whole
-    output (the N=10000 config_dump is about 800 MB, and each full-size copy of it counts at peak),
-    while slices keep the per-call cost of the encoder off the time."""
+    """The bytes of istioctl_json_bytes(value), in pieces: writing them as they come keeps one piece's
+    text in memory instead of the whole output (the N=10000 config_dump is about 800 MB, and each
+    full-size copy of it counts at peak). The containers above the list of resources (the top-level
+    list of `pc cluster -o json`, or each section's list inside a config_dump:
+    configs[i].dynamicActiveClusters, ...) are written here; the list is encoded a slice at a time, and
+    a piece whose compact text is over CHUNK_BYTES (a route configuration with thousands of virtual
+    hosts) is taken apart the same way."""
     split_depth = 3 if isinstance(value, dict) and "configs" in value else 0
     yield from _chunks(value, 0, split_depth)
     yield b"\n"
 
 
 def _chunks(value: Any, depth: int, split_depth: int) -> Iterator[bytes]:
-    if not isinstance(value, (dict, list)) or not value or depth > split_depth and not _is_big(value):
-        yield _indented(istioctl_json_bytes(value)[:-1], depth)    # without its final newline
-        return
-    if isinstance(value, list) and (depth == split_depth or len(value) > RESOURCES_PER_CHUNK):
+    if isinstance(value, list) and value and depth >= split_depth:
         yield from _list_in_slices(value, depth, split_depth)
-        return
+    elif isinstance(value, (dict, list)) and value and depth < split_depth:
+        yield from _walk(value, depth, split_depth)
+    else:
+        yield from _piece(value, _compact(value), depth, split_depth)
+
+
+def _piece(value: Any, compact: bytes, depth: int, split_depth: int) -> Iterator[bytes]:
+    """`value` at `depth` (its first line unpadded: it follows a key or a padded comma), from its
+    compact text, or taken apart when that is too big."""
+    if len(compact) <= CHUNK_BYTES or not isinstance(value, (dict, list)) or not value:
+        yield _layout(b"[" * depth + compact + b"]" * depth, depth, pad_first=False)
+    else:
+        yield from _walk(value, depth, split_depth)
+
+
+def _walk(value: dict | list, depth: int, split_depth: int) -> Iterator[bytes]:
+    """A non-empty container written here, its items each as _chunks."""
     pad = b"\n" + b"    " * (depth + 1)
     opening, closing = (b"{", b"}") if isinstance(value, dict) else (b"[", b"]")
     items = value.items() if isinstance(value, dict) else ((None, v) for v in value)
@@ -78,53 +81,37 @@ def _chunks(value: Any, depth: int, split_depth: int) -> Iterator[bytes]:
     for k, (key, item) in enumerate(items):
         yield (b"," if k else b"") + pad
         if key is not None:
-            yield istioctl_json_bytes(key)[:-1] + b": "
+            yield _compact(key) + b": "
         yield from _chunks(item, depth + 1, split_depth)
     yield b"\n" + b"    " * depth + closing
 
 
 def _list_in_slices(value: list, depth: int, split_depth: int) -> Iterator[bytes]:
-    """A non-empty list at `depth`, up to RESOURCES_PER_CHUNK items per encoder call: each slice's text
-    without its brackets ("[\n    item,\n    item\n]") is the items at the right depth once shifted.
-    A big item (a route configuration with thousands of virtual hosts) is split on its own."""
+    """A non-empty list at `depth`, up to RESOURCES_PER_CHUNK items per encoder call. A slice whose
+    compact text is too big is written item by item, and a big item taken apart."""
     yield b"["
-    first, start = True, 0
-    while start < len(value):
-        if _is_big(value[start]):
-            yield (b"" if first else b",") + b"\n" + b"    " * (depth + 1)
-            yield from _chunks(value[start], depth + 1, split_depth)
-            start += 1
-        else:
-            end = start + 1
-            while end < len(value) and end - start < RESOURCES_PER_CHUNK and not _is_big(value[end]):
-                end += 1
-            text = istioctl_json_bytes(value[start:end])[2:-3]
-            yield (b"" if first else b",") + b"\n" + _indented(text, depth, first_line=True)
-            start = end
-        first = False
+    for start in range(0, len(value), RESOURCES_PER_CHUNK):
+        items = value[start:start + RESOURCES_PER_CHUNK]
+        compact = _compact(items)
+        lead = b"," if start else b""
+        if len(compact) <= CHUNK_BYTES:
+            yield lead + b"\n" + _layout(b"[" * depth + compact + b"]" * depth, depth + 1, pad_first=True)
+            continue
+        for k, item in enumerate(items):
+            yield (b"," if start or k else b"") + b"\n" + b"    " * (depth + 1)
+            yield from _piece(item, _compact(item), depth + 1, split_depth)
     yield b"\n" + b"    " * depth + b"]"
 
 
-def _is_big(value: Any, levels: int = 2) -> bool:
-    """A list longer than RESOURCES_PER_CHUNK, or a dict holding one within `levels` levels of dicts: a
-    route configuration's virtualHosts, directly or inside its config_dump entry ({"routeConfig": ...})."""
-    if isinstance(value, list):
-        return len(value) > RESOURCES_PER_CHUNK
-    if isinstance(value, dict) and levels:
-        for item in value.values():
-            if isinstance(item, list) and len(item) > RESOURCES_PER_CHUNK:
-                return True
-            if isinstance(item, dict) and levels > 1 and _is_big(item, levels - 1):
-                return True
-    return False
+def _compact(value: Any) -> bytes:
+    return _go_escaped(orjson.dumps(value))
 
 
-def _indented(text: bytes, depth: int, first_line: bool = False) -> bytes:
-    """`text` (encoded at depth 0) moved to `depth`: every line but the first gains the padding (the
-    first sits after a key or a comma already padded), or every line with `first_line`."""
-    if not depth:
-        return text
-    pad = b"    " * depth
-    if b"\n" in text:
-        text = text.replace(b"\n", b"\n" + pad)
-    return pad + text if first_line else text
+def _layout(text: bytes, levels: int, pad_first: bool) -> bytes:
+    """Compact JSON whose `levels` outermost brackets only serve to nest the rest `levels` deep:
+    formatted with 4-space indentation, less those brackets' own lines ("[\n", "    [\n", ... and
+    "\n    ]", "\n]": 4i + 2 bytes each, 2 * levels**2 at either end). The rest's first line keeps
+    its padding only with pad_first. Nesting in the encoder costs less than re-padding every line."""
+    text = msgspec.json.format(text, indent=4)
+    cut = 2 * levels * levels
+    return text[cut + (0 if pad_first else 4 * levels):len(text) - cut]
