@@ -1,3 +1,3 @@
-from mesh_compile.cli.main import main
+from mesh_compile.cli.main import entry
 
-raise SystemExit(main())
+entry()

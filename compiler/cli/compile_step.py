@@ -5,6 +5,7 @@ import argparse
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+from mesh_compile.cli import quick_exit
 from mesh_compile.diagnostics import ERROR, Problem
 
 
@@ -44,6 +45,7 @@ def load_inputs(args: argparse.Namespace, paths: list[str], err: TextIO,
     mesh = load_mesh(paths, mesh_config=args.mesh_config, stdin=stdin, default_namespace=args.namespace,
                      external_name_alias=behaviour.external_name_alias,
                      roots_in_creation_order=behaviour.vs_roots_in_creation_order)
+    quick_exit.keep(mesh)
     report(mesh.problems, err)
     if mesh.fatal:
         report(mesh.fatal, err)
@@ -70,6 +72,7 @@ def compile_target(args: argparse.Namespace, err: TextIO, stdin: TextIO | None =
     for note in proxy.notices:
         err.write(f"Info: {note}\n")
     config = compile_proxy(proxy, mesh.index, behaviour)
+    quick_exit.keep(config)
     return Compiled(config, mesh.invalid, mesh.objects)
 
 

@@ -92,7 +92,7 @@ def run(args: argparse.Namespace, *, stdin: TextIO | None, out: TextIO, err: Tex
     compiled = compile_or_report(args, err, stdin)
     if isinstance(compiled, int):
         return compiled
-    from mesh_compile.emit.tables import NothingToShow
+    from mesh_compile.emit.table_cells import NothingToShow
     try:
         write(out, render(KINDS[args.resource], compiled.config, args))
     except NothingToShow as exc:   # istioctl's own message for an empty table
