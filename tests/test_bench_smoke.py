@@ -138,3 +138,14 @@ def test_push_time_is_read_from_the_servers_rds_ack_line(tmp_path):
     assert ads_push._wait_rds_ack(log, offset, t0, timeout=1) - t0 == pytest.approx(0.65, abs=1e-3)
     with pytest.raises(ads_push.PushError):
         ads_push._wait_rds_ack(log, log.stat().st_size, t0, timeout=0.05)
+
+
+@pytest.mark.parametrize("profile", [[], ["--profile", "tottime"]])
+def test_stages_prints_every_stage(tmp_path, capsys, profile):
+    from tools.bench import stages
+    path, _ = _mesh(tmp_path)
+    assert stages.main([str(path), generate.SIDECAR_TARGET, *profile]) == 0
+    printed = capsys.readouterr().out
+    labels = [line.split()[0] for line in printed.splitlines()[-8:]]
+    assert labels == ["imports", "load", "clusters", "endpoints", "listeners", "routes", "config_dump", "write"]
+    assert ("function calls" in printed) == bool(profile)
