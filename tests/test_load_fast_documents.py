@@ -62,6 +62,14 @@ def test_a_plain_multi_document_file_is_read_by_yaml_rs_with_lines():
     assert_same_as_libyaml(text)
 
 
+def test_dashes_inside_a_line_do_not_split_documents():
+    text = f"{HEAD}data:\n  a: b ---\n  c: '---'\n---\n{HEAD}"
+    docs = fast_documents(text)
+    assert [d.span.line + 1 for d in docs] == [1, 9]
+    assert docs[0].data["data"] == {"a": "b ---", "c": "---"}
+    assert_same_as_libyaml(text)
+
+
 def test_an_indented_first_line_keeps_its_column():
     text = "---\n  apiVersion: v1\n  kind: ConfigMap\n  metadata: {name: a}\n"
     (doc,) = fast_documents(text)

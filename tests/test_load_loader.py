@@ -176,3 +176,14 @@ def test_objects_without_kind_or_api_version_are_warnings():
     assert result.objects == []
     assert [(p.line, p.name, p.namespace) for p in result.problems] == [(1, "x", "ns"), (4, None, None), (7, None, None)]
     assert "apiVersion" in result.problems[0].message and "kind" in result.problems[1].message
+
+
+def test_a_file_yaml_rs_reads_does_not_import_pyyaml():
+    """PyYAML's import (~20 ms of every run) is paid only when libyaml reads a file or a line is looked up."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from mesh_compile.pipeline import load_mesh; "
+            f"m = load_mesh([{str(DATA / 'multi.yaml')!r}]); "
+            "assert m.objects and 'yaml' not in sys.modules, sorted(sys.modules)")
+    subprocess.run([sys.executable, "-c", code], check=True)

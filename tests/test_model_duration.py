@@ -43,3 +43,11 @@ def test_proto_duration_round_trips(nanos):
     frac = text.rstrip("s").partition(".")[2]
     assert len(frac) in (0, 3, 6, 9)
     assert parse_duration_nanos(text) == nanos
+
+
+def test_a_bad_duration_is_refused_every_time():
+    """parse_duration_nanos caches results; an error must not turn into a cached value."""
+    for _ in range(2):
+        with pytest.raises(ValueError, match="invalid duration"):
+            parse_duration_nanos("5 s")
+    assert parse_duration_nanos("5s") == parse_duration_nanos("5s") == 5_000_000_000

@@ -194,3 +194,32 @@ def test_unreachable_rule_warning_carries_the_istioctl_code():
     obj, problems = parse_text(text)
     assert obj is not None
     assert [(p.level, p.code, p.field) for p in problems] == [("Warning", "IST0130", "spec.http[1]")]
+
+
+def test_input_without_nulls_is_not_copied_nor_changed():
+    """parse_data skips the null walk for objects without a null, so it must never write into them."""
+    from mesh_compile.model.kinds import KINDS
+    from mesh_compile.model.objects import parse_data
+
+    data = {"apiVersion": "networking.istio.io/v1", "kind": "VirtualService", "metadata": {"name": "x"}}
+    before = repr(data)
+    obj, findings = parse_data(KINDS["VirtualService"], data)
+    assert obj is None or findings
+    assert repr(data) == before          # no `spec: {}` added to the loaded data
+
+
+@pytest.mark.parametrize("value", [{1: "a"}, b"\x00", 2**70, {"x"}])
+def test_nulls_are_pruned_beside_values_json_cannot_hold(value):
+    """Data orjson refuses (non-string keys, !!binary, big ints, !!set) still loses its nulls."""
+    from mesh_compile.model.objects import _without_nulls
+
+    data = {"a": None, "b": [{"c": None, "d": value}], "e": value}
+    assert _without_nulls(data) == {"b": [{"d": value}], "e": value}
+
+
+def test_defaults_are_fresh_per_object():
+    obj_a, _ = parse_text(BOOKINFO_VS)
+    obj_b, _ = parse_text(BOOKINFO_VS)
+    obj_a.meta.labels["x"] = "y"
+    obj_a.spec.exportTo.append(".")
+    assert obj_b.meta.labels == {} and obj_b.spec.exportTo == []

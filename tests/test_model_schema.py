@@ -33,3 +33,10 @@ def test_schema_accepts_a_valid_object_and_rejects_unknown_fields_and_wrong_vers
 def test_locality_from_keeps_its_yaml_name():
     schema = json_schema("DestinationRule")
     assert "from" in schema["$defs"]["LocalityDistribute"]["properties"]
+
+
+def test_empty_defaults_are_shown_in_the_schema():
+    """Fields whose default is an empty list/map (built per object by a factory) still show it."""
+    props = json_schema("VirtualService")["$defs"]["VirtualServiceSpec"]["properties"]
+    assert props["hosts"]["default"] == [] and props["http"]["default"] == []
+    assert json_schema("Pod")["$defs"]["ObjectMeta"]["properties"]["labels"]["default"] == {}

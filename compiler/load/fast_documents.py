@@ -70,10 +70,14 @@ _BRACKET = _bytes_re(r"[\[\]{}]")
 _FLOW_INDICATOR = _bytes_re(r"(?m)(?:^|[\s\[{,:])[|>]")
 # `---` opens a document; anything after it on the same line but a comment is left to libyaml, as are
 # `...` document ends and line breaks other than LF/CRLF (YAML also counts CR, NEL, LS and PS).
-_MARKER = re.compile(r"^---[ \t]*(?:#[^\n]*)?\r?(?:\n|$)", re.M)   # `re`: it gives str offsets
+# `re`: it gives str offsets. No `^`: a pattern that starts with the literal `---` lets `re` jump
+# between `---` occurrences (4x faster than trying `^` at every line); _document_bounds keeps the
+# ones at a line start.
+_MARKER = re.compile(r"---[ \t]*(?:#[^\n]*)?\r?(?:\n|\Z)")
 # Characters YAML does not allow in a stream (libyaml refuses them, yaml-rs reads them).
 # plus the line breaks YAML counts besides LF and CR (NEL, LS, PS) and a BOM inside the text.
 _ODD_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
+_ODD_ASCII = _bytes_re("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")   # the same, in an ASCII text
 _BLANK_LINES = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\r?\n)*[ \t]*")
 # A comment, unless it holds a quote: then the `#` may sit inside a quoted scalar that goes on after it.
 # What a comment holds is never resolved, so its tokens need not send the file to libyaml.
@@ -184,6 +188,8 @@ def _has_odd_characters(text: str) -> bool:
     """Line breaks that are not LF or CRLF, a BOM, or characters YAML does not allow."""
     if "\r" in text and text.count("\r") != text.count("\r\n"):
         return True
+    if text.isascii():   # the usual case: RE2 over the bytes is 3x faster than `re` over the str
+        return _ODD_ASCII.search(text.encode("ascii")) is not None
     return _ODD_CHARACTERS.search(text) is not None
 
 
@@ -198,7 +204,10 @@ def _document_bounds(text: str) -> list[tuple[int, int]]:
     """(start, end) of each document's text, without its `---` line."""
     bounds, start = [], 0
     for marker in _MARKER.finditer(text):
-        bounds.append((start, marker.start()))
+        at = marker.start()
+        if at and text[at - 1] != "\n":
+            continue                           # `---` inside a line: not a marker
+        bounds.append((start, at))
         start = marker.end()
     bounds.append((start, len(text)))
     return bounds

@@ -6,15 +6,17 @@ keeps the line where its own mapping starts, so items of a List each get their o
 """
 from __future__ import annotations
 
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from ..diagnostics import WARNING, Problem
-from .documents import Document
 from .locate import Span
 from .raw import RawObject
 from .source import Source
+
+if TYPE_CHECKING:  # PyYAML is imported only for documents libyaml read (loader.py)
+    import yaml
+
+    from .documents import Document
 
 
 class ObjectCollector:
@@ -26,6 +28,7 @@ class ObjectCollector:
         self.problems: list[Problem] = []
 
     def document(self, doc: Document) -> None:
+        import yaml  # loaded already: libyaml read this document
         node, data = doc.node, doc.data
         if isinstance(data, list) and isinstance(node, yaml.SequenceNode):
             for item_node, item in zip(node.value, data):
@@ -85,6 +88,7 @@ def _is_list(data: dict) -> bool:
 def _items_nodes(node: yaml.Node | None, count: int) -> list[yaml.Node | None]:
     """The nodes of the list's `items`, matched one to one with the parsed items; Nones when they
     cannot be matched (items pulled in by a `<<` merge), so items get the List's line."""
+    import yaml  # loaded already: Lists are read by libyaml
     if isinstance(node, yaml.MappingNode):
         for knode, vnode in reversed(node.value):  # last `items` wins, as in the parsed dict
             if isinstance(knode, yaml.ScalarNode) and knode.value == "items":

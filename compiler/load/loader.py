@@ -10,13 +10,11 @@ from dataclasses import dataclass, field
 from typing import Sequence, TextIO
 
 from ..diagnostics import ERROR, Problem
-from .documents import Document, parse_documents
 from .fast_documents import FastDocument, fast_documents
 from .files import InputText, read_inputs
 from .flatten import ObjectCollector
 from .raw import RawObject
 from .reuse import DocumentCache
-from .yaml_loader import Loader
 
 
 @dataclass
@@ -48,20 +46,23 @@ def load_paths(paths: Sequence[str], stdin: TextIO | None = None,
     return result
 
 
-def load_text(text: str, file: str = "<string>", loader_cls: type = Loader,
+def load_text(text: str, file: str = "<string>", loader_cls: type | None = None,
               fast: bool = True, cache: DocumentCache | None = None) -> LoadResult:
     """Load one YAML or JSON text as if it were the file `file` (handy in later stages' tests).
-    With the default loader and `fast`, yaml-rs reads the files it reads the same way (fast_documents)."""
+    `loader_cls` is the PyYAML loader (default: yaml_loader.Loader). With the default loader and `fast`,
+    yaml-rs reads the files it reads the same way (fast_documents)."""
     result = LoadResult()
     collector = ObjectCollector(file, text)
     known = (lambda line, doc: cache.known((file, line, doc))) if cache is not None else None
-    fast = fast_documents(text, known) if fast and loader_cls is Loader else None
+    fast = fast_documents(text, known) if fast and _is_default_loader(loader_cls) else None
     if fast is not None:
         for doc in fast:
             _fast_document(collector, doc, file, cache)
         result.objects, result.problems = collector.objects, collector.problems
         return result
-    for item in parse_documents(text, file, loader_cls):
+    from .documents import Document, parse_documents
+    from .yaml_loader import Loader
+    for item in parse_documents(text, file, loader_cls or Loader):
         if isinstance(item, Document):
             collector.document(item)
         else:
@@ -71,6 +72,15 @@ def load_text(text: str, file: str = "<string>", loader_cls: type = Loader,
     if cache is not None:
         cache.uncached(result.objects)
     return result
+
+
+def _is_default_loader(loader_cls: type | None) -> bool:
+    """None or yaml_loader.Loader. PyYAML (documents.py, yaml_loader.py) is imported only when libyaml
+    reads a file: its import takes ~20 ms, which a mesh read by yaml-rs does not need to pay."""
+    if loader_cls is None:
+        return True
+    from .yaml_loader import Loader
+    return loader_cls is Loader
 
 
 def _fast_document(collector: ObjectCollector, doc: FastDocument, file: str, cache: DocumentCache | None) -> None:

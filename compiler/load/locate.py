@@ -8,11 +8,10 @@ have problems, so the normal path never keeps node trees around.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
-import yaml
-
-from .yaml_loader import Loader
+if TYPE_CHECKING:
+    import yaml
 
 PathKey = str | int
 MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -44,6 +43,11 @@ class Span:
 def compose_span(span: Span) -> yaml.Node | None:
     """The node tree of the span's text, or None if it does not compose on its own (for example
     an alias to an anchor defined outside the object)."""
+    # PyYAML is imported here, not at the top: a mesh read by yaml-rs without problems never needs
+    # it, and its import takes ~20 ms. The functions below walk the tree this returns.
+    import yaml
+
+    from .yaml_loader import Loader
     try:
         return yaml.compose(span.snippet(), Loader=Loader)
     except (yaml.YAMLError, RecursionError):
@@ -68,6 +72,7 @@ def find_line(root: yaml.Node, path: Sequence[PathKey]) -> int:
 
 def _child(node: yaml.Node, key: PathKey) -> tuple[yaml.Node, yaml.Node] | None:
     """(node whose line to report, node to continue from) for one path step, or None."""
+    import yaml  # loaded already: compose_span made the tree
     if isinstance(node, yaml.SequenceNode):
         if isinstance(key, int) and not isinstance(key, bool) and 0 <= key < len(node.value):
             item = node.value[key]
@@ -81,6 +86,7 @@ def _child(node: yaml.Node, key: PathKey) -> tuple[yaml.Node, yaml.Node] | None:
 def _member(node: yaml.MappingNode, key: str, depth: int) -> tuple[yaml.Node, yaml.Node] | None:
     """The last `key: value` pair in the mapping (duplicate keys: last wins, as when loading),
     else the first match among `<<` merge sources (explicit keys take precedence over merged)."""
+    import yaml  # loaded already: compose_span made the tree
     for knode, vnode in reversed(node.value):
         if isinstance(knode, yaml.ScalarNode) and knode.tag != MERGE_TAG and knode.value == key:
             return knode, vnode

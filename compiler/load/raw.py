@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Sequence
-
-import yaml
+from typing import TYPE_CHECKING, Any, Sequence
 
 from ..diagnostics import Problem
 from .locate import PathKey, Span, compose_span, find_line
 from .source import Source
+
+if TYPE_CHECKING:  # PyYAML is imported only where a node tree is composed (locate.py)
+    import yaml
 
 
 def format_path(path: Sequence[PathKey]) -> str:

@@ -1,7 +1,7 @@
 """Messages shared by several Istio networking kinds (istio.io/api networking/v1alpha3)."""
 from pydantic import BaseModel, Field, model_validator
 
-from .scalars import ISTIO_CONFIG, Int32, UInt32
+from .scalars import ISTIO_CONFIG, Int32, UInt32, empty_dict, empty_list
 
 
 def _at_most_one(model: BaseModel, names: tuple[str, ...], what: str) -> None:
@@ -47,9 +47,9 @@ class Destination(BaseModel):
 
 class HeaderOperations(BaseModel):
     model_config = ISTIO_CONFIG
-    set: dict[str, str] = {}
-    add: dict[str, str] = {}
-    remove: list[str] = []
+    set: dict[str, str] = empty_dict()
+    add: dict[str, str] = empty_dict()
+    remove: list[str] = empty_list()
 
 
 class Headers(BaseModel):
@@ -69,7 +69,7 @@ class WorkloadSelector(BaseModel):
     """Gateway-style selector used by ServiceEntry and Sidecar (`labels`)."""
 
     model_config = ISTIO_CONFIG
-    labels: dict[str, str] = {}
+    labels: dict[str, str] = empty_dict()
 
 
 class MatchLabelsSelector(BaseModel):

@@ -4,7 +4,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .common import MatchLabelsSelector, PortSelector, _at_most_one
-from .scalars import ISTIO_CONFIG, Duration, Int32, NonNegativeInt, PositiveDuration, UInt32
+from .scalars import (ISTIO_CONFIG, Duration, Int32, NonNegativeInt, PositiveDuration, UInt32, empty_dict,
+                      empty_list, new_list)
 
 H2UpgradePolicy = Literal["DEFAULT", "DO_NOT_UPGRADE", "UPGRADE"]
 SimpleLB = Literal["UNSPECIFIED", "LEAST_CONN", "RANDOM", "PASSTHROUGH", "ROUND_ROBIN", "LEAST_REQUEST"]
@@ -56,7 +57,7 @@ class HTTPCookie(BaseModel):
     name: str
     path: str | None = None
     ttl: Duration | None = None
-    attributes: list[HTTPCookieAttribute] = []
+    attributes: list[HTTPCookieAttribute] = empty_list()
 
 
 class RingHash(BaseModel):
@@ -84,7 +85,7 @@ class LocalityDistribute(BaseModel):
     # `from` is a Python keyword: the attribute is `from_`, the YAML key stays `from`.
     model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True, defer_build=True)
     from_: str | None = Field(default=None, alias="from")
-    to: dict[str, UInt32] = {}
+    to: dict[str, UInt32] = empty_dict()
 
 
 class LocalityFailover(BaseModel):
@@ -95,9 +96,9 @@ class LocalityFailover(BaseModel):
 
 class LocalityLoadBalancerSetting(BaseModel):
     model_config = ISTIO_CONFIG
-    distribute: list[LocalityDistribute] = []
-    failover: list[LocalityFailover] = []
-    failoverPriority: list[str] = []
+    distribute: list[LocalityDistribute] = empty_list()
+    failover: list[LocalityFailover] = empty_list()
+    failoverPriority: list[str] = empty_list()
     enabled: bool | None = None
 
 
@@ -142,7 +143,7 @@ class ClientTLSSettings(BaseModel):
     privateKey: str | None = None
     caCertificates: str | None = None
     credentialName: str | None = None
-    subjectAltNames: list[str] = []
+    subjectAltNames: list[str] = empty_list()
     sni: str | None = None
     insecureSkipVerify: bool | None = None
     caCrl: str | None = None
@@ -181,7 +182,7 @@ class TrafficPolicy(BaseModel):
     connectionPool: ConnectionPoolSettings | None = None
     outlierDetection: OutlierDetection | None = None
     tls: ClientTLSSettings | None = None
-    portLevelSettings: list[PortTrafficPolicy] = Field(default_factory=list, max_length=4096)
+    portLevelSettings: list[PortTrafficPolicy] = Field(default_factory=new_list, max_length=4096)
     tunnel: TunnelSettings | None = None
     proxyProtocol: ProxyProtocol | None = None
     retryBudget: RetryBudget | None = None
@@ -190,7 +191,7 @@ class TrafficPolicy(BaseModel):
 class Subset(BaseModel):
     model_config = ISTIO_CONFIG
     name: str
-    labels: dict[str, str] = {}
+    labels: dict[str, str] = empty_dict()
     trafficPolicy: TrafficPolicy | None = None
 
 
@@ -198,8 +199,8 @@ class DestinationRuleSpec(BaseModel):
     model_config = ISTIO_CONFIG
     host: str
     trafficPolicy: TrafficPolicy | None = None
-    subsets: list[Subset] = []
-    exportTo: list[str] = []
+    subsets: list[Subset] = empty_list()
+    exportTo: list[str] = empty_list()
     workloadSelector: MatchLabelsSelector | None = None
 
 

@@ -6,6 +6,7 @@ accept the same grammar: optional sign, then one or more `<decimal><unit>` parts
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _UNIT_NANOS = {
     "ns": 1,
@@ -39,6 +40,13 @@ def parse_duration_nanos(text: str) -> int:
     """Parse a Go-style duration into integer nanoseconds; ValueError when it does not parse."""
     if not isinstance(text, str):
         raise ValueError(f"invalid duration {text!r}: expected a string like \"10s\"")
+    return _parse_nanos(text)
+
+
+# A mesh repeats a few durations ("5s", "100ms") thousands of times (model checks, webhook, build);
+# an error is raised again each time (lru_cache keeps only results).
+@lru_cache(maxsize=4096)
+def _parse_nanos(text: str) -> int:
     body = text
     sign = 1
     if body and body[0] in "+-":

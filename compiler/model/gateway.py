@@ -3,7 +3,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from .scalars import ISTIO_CONFIG, UInt32
+from .scalars import ISTIO_CONFIG, UInt32, empty_dict, empty_list, new_list
 
 TLSProtocol = Literal["TLS_AUTO", "TLSV1_0", "TLSV1_1", "TLSV1_2", "TLSV1_3"]
 ServerTLSMode = Literal["PASSTHROUGH", "SIMPLE", "MUTUAL", "AUTO_PASSTHROUGH", "ISTIO_MUTUAL", "OPTIONAL_MUTUAL"]
@@ -33,16 +33,16 @@ class ServerTLSSettings(BaseModel):
     serverCertificate: str | None = None
     privateKey: str | None = None
     caCertificates: str | None = None
-    tlsCertificates: list[TLSCertificate] = Field(default_factory=list, max_length=2)
+    tlsCertificates: list[TLSCertificate] = Field(default_factory=new_list, max_length=2)
     credentialName: str | None = None
-    credentialNames: list[str] = Field(default_factory=list, max_length=2)
+    credentialNames: list[str] = Field(default_factory=new_list, max_length=2)
     caCertCredentialName: str | None = None
-    subjectAltNames: list[str] = []
-    verifyCertificateSpki: list[str] = []
-    verifyCertificateHash: list[str] = []
+    subjectAltNames: list[str] = empty_list()
+    verifyCertificateSpki: list[str] = empty_list()
+    verifyCertificateHash: list[str] = empty_list()
     minProtocolVersion: TLSProtocol | None = None
     maxProtocolVersion: TLSProtocol | None = None
-    cipherSuites: list[str] = []
+    cipherSuites: list[str] = empty_list()
     caCrl: str | None = None
 
     @model_validator(mode="after")
@@ -65,8 +65,8 @@ class Server(BaseModel):
 
 class GatewaySpec(BaseModel):
     model_config = ISTIO_CONFIG
-    servers: list[Server] = []
-    selector: dict[str, str] = {}
+    servers: list[Server] = empty_list()
+    selector: dict[str, str] = empty_dict()
 
 
 __all__ = ["GatewaySpec", "Server", "ServerPort", "ServerTLSSettings", "TLSCertificate"]

@@ -8,6 +8,7 @@ from .gateway import GatewaySpec
 from .kubernetes import (DeploymentSpec, EndpointSubset, PodSpec, PodStatus, ServiceSpec, ServiceStatus,
                          SliceEndpoint, SlicePort)
 from .meta import ObjectMeta
+from .scalars import empty_dict, empty_list
 from .service_entry import ServiceEntrySpec
 from .sidecar import SidecarSpec
 from .virtual_service import VirtualServiceSpec
@@ -51,13 +52,13 @@ class Service(K8sObject):
 
 
 class Endpoints(K8sObject):
-    subsets: list[EndpointSubset] = []
+    subsets: list[EndpointSubset] = empty_list()
 
 
 class EndpointSlice(K8sObject):
     addressType: str | None = None  # IPv4, IPv6, FQDN
-    endpoints: list[SliceEndpoint] = []
-    ports: list[SlicePort] = []
+    endpoints: list[SliceEndpoint] = empty_list()
+    ports: list[SlicePort] = empty_list()
 
 
 class Pod(K8sObject):
@@ -70,7 +71,7 @@ class Deployment(K8sObject):
 
 
 class ConfigMap(K8sObject):
-    data: dict[str, str] = {}
+    data: dict[str, str] = empty_dict()
 
 
 @dataclass(frozen=True)

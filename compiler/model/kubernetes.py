@@ -4,7 +4,7 @@ Unknown fields are ignored (real objects carry many more). Names follow the Kube
 """
 from pydantic import BaseModel, Field
 
-from .scalars import K8S_CONFIG
+from .scalars import K8S_CONFIG, empty_dict, empty_list
 
 
 class TemplateMeta(BaseModel):
@@ -12,8 +12,8 @@ class TemplateMeta(BaseModel):
 
     model_config = K8S_CONFIG
     name: str | None = None
-    labels: dict[str, str] = {}
-    annotations: dict[str, str] = {}
+    labels: dict[str, str] = empty_dict()
+    annotations: dict[str, str] = empty_dict()
 
 
 class ObjectReference(BaseModel):
@@ -43,7 +43,7 @@ class LoadBalancerIngress(BaseModel):
 
 class LoadBalancerStatus(BaseModel):
     model_config = K8S_CONFIG
-    ingress: list[LoadBalancerIngress] = []
+    ingress: list[LoadBalancerIngress] = empty_list()
 
 
 class ServiceStatus(BaseModel):
@@ -53,15 +53,15 @@ class ServiceStatus(BaseModel):
 
 class ServiceSpec(BaseModel):
     model_config = K8S_CONFIG
-    ports: list[ServicePort] = []
-    selector: dict[str, str] = {}
+    ports: list[ServicePort] = empty_list()
+    selector: dict[str, str] = empty_dict()
     clusterIP: str | None = None
-    clusterIPs: list[str] = []
+    clusterIPs: list[str] = empty_list()
     type: str | None = None  # ClusterIP (default), NodePort, LoadBalancer, ExternalName
     externalName: str | None = None
-    externalIPs: list[str] = []
+    externalIPs: list[str] = empty_list()
     loadBalancerIP: str | None = None
-    ipFamilies: list[str] = []
+    ipFamilies: list[str] = empty_list()
     publishNotReadyAddresses: bool | None = None
     internalTrafficPolicy: str | None = None
 
@@ -85,9 +85,9 @@ class EndpointPort(BaseModel):
 
 class EndpointSubset(BaseModel):
     model_config = K8S_CONFIG
-    addresses: list[EndpointAddress] = []
-    notReadyAddresses: list[EndpointAddress] = []
-    ports: list[EndpointPort] = []
+    addresses: list[EndpointAddress] = empty_list()
+    notReadyAddresses: list[EndpointAddress] = empty_list()
+    ports: list[EndpointPort] = empty_list()
 
 
 # ---- EndpointSlice (discovery.k8s.io/v1) ----
@@ -128,13 +128,13 @@ class Container(BaseModel):
     model_config = K8S_CONFIG
     name: str | None = None
     image: str | None = None
-    ports: list[ContainerPort] = []
+    ports: list[ContainerPort] = empty_list()
 
 
 class PodSpec(BaseModel):
     model_config = K8S_CONFIG
-    containers: list[Container] = []
-    initContainers: list[Container] = []
+    containers: list[Container] = empty_list()
+    initContainers: list[Container] = empty_list()
     nodeName: str | None = None
     serviceAccountName: str | None = None
     hostNetwork: bool | None = None
@@ -155,9 +155,9 @@ class PodStatus(BaseModel):
     model_config = K8S_CONFIG
     phase: str | None = None
     podIP: str | None = None
-    podIPs: list[PodIP] = []
+    podIPs: list[PodIP] = empty_list()
     hostIP: str | None = None
-    conditions: list[PodCondition] = []
+    conditions: list[PodCondition] = empty_list()
 
 
 # ---- Deployment ----
@@ -165,13 +165,13 @@ class LabelSelectorRequirement(BaseModel):
     model_config = K8S_CONFIG
     key: str
     operator: str
-    values: list[str] = []
+    values: list[str] = empty_list()
 
 
 class LabelSelector(BaseModel):
     model_config = K8S_CONFIG
-    matchLabels: dict[str, str] = {}
-    matchExpressions: list[LabelSelectorRequirement] = []
+    matchLabels: dict[str, str] = empty_dict()
+    matchExpressions: list[LabelSelectorRequirement] = empty_list()
 
 
 class PodTemplateSpec(BaseModel):

@@ -3,15 +3,15 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, field_validator
 
-from .scalars import K8S_CONFIG
+from .scalars import K8S_CONFIG, empty_dict
 
 
 class ObjectMeta(BaseModel):
     model_config = K8S_CONFIG
     name: str
     namespace: str | None = None
-    labels: dict[str, str] = {}
-    annotations: dict[str, str] = {}
+    labels: dict[str, str] = empty_dict()
+    annotations: dict[str, str] = empty_dict()
     creationTimestamp: str | None = None
 
     @field_validator("creationTimestamp", mode="before")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from pydantic import BaseModel, ValidationError
 
 from ..diagnostics import ERROR, INFO, Problem
@@ -49,6 +50,19 @@ class ConfigObject:
 
     def key(self) -> tuple[str, str, str]:
         return self.kind, self.namespace, self.name
+
+
+def _without_nulls(data: dict) -> dict:
+    """`data` without its nulls; `data` itself (not a copy) when it holds none, so callers must not
+    mutate the result. Most objects hold no null, and orjson's C encoder tells so in ~2 us where the
+    Python walk takes ~15 us; a None anywhere is encoded as `null`. Data orjson cannot encode
+    (non-string keys, !!binary, huge integers) takes the walk, which keeps what it finds."""
+    try:
+        if b"null" not in orjson.dumps(data):
+            return data
+    except orjson.JSONEncodeError:
+        pass
+    return _drop_nulls(data)
 
 
 def _drop_nulls(value: Any) -> Any:
@@ -117,9 +131,11 @@ def parse_object(raw: "RawObject", default_namespace: str = "default") -> tuple[
 def parse_data(info: KindInfo, data: dict,
                default_namespace: str = "default") -> tuple[BaseModel | None, list[Finding]]:
     """The typed object for `data` (a `kind` we read) and the findings about it; no file needed."""
-    cleaned = _drop_nulls(data)
+    cleaned = _without_nulls(data)
     if info.istio and "spec" not in cleaned:
-        cleaned["spec"] = {}  # no spec is an empty spec; the webhook checks then report what is missing
+        # no spec is an empty spec; the webhook checks then report what is missing (a copy: `cleaned`
+        # may be the loaded data)
+        cleaned = {**cleaned, "spec": {}}
     try:
         obj = info.model.model_validate(cleaned)
     except ValidationError as exc:

@@ -4,7 +4,7 @@ Models run in pydantic strict mode, like the CRD's structural schema: "80" is no
 1 is not a string. Durations stay strings (what the user wrote); they are checked to parse, and most
 Istio durations must also be at least 1ms, as the CRD's `duration(self) >= duration('1ms')` rule says.
 """
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, ConfigDict, Field
 
@@ -39,3 +39,27 @@ def _check_min_1ms(value: str) -> str:
 Duration = Annotated[str, AfterValidator(_check_duration)]
 # A duration the CRD requires to be >= 1ms (timeouts, intervals, delays).
 PositiveDuration = Annotated[str, AfterValidator(_check_min_1ms)]
+
+
+# `field: list[X] = []` makes pydantic deep-copy the default for every object that omits the field
+# (copy.deepcopy of an unhashable default: ~5 us, some 30,000 times for a 5,000-object mesh). A factory
+# builds the empty value in ~0.1 us; the JSON Schema still shows the default (`mesh-compile schema`),
+# and exclude_defaults / model_fields_set treat it as before. The factories are Python functions, not
+# `list`: pydantic reads each factory's signature when it builds a schema, and `list`'s is parsed
+# from text (~0.3 ms each, 70 fields). Use new_list for a `default_factory` with constraints.
+def new_list() -> list:
+    return []
+
+
+def new_dict() -> dict:
+    return {}
+
+
+def empty_list() -> Any:
+    """The default `[]`, as a Field."""
+    return Field(default_factory=new_list, json_schema_extra={"default": []})
+
+
+def empty_dict() -> Any:
+    """The default `{}`, as a Field."""
+    return Field(default_factory=new_dict, json_schema_extra={"default": {}})

@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field, model_validator
 
 from .common import WorkloadSelector
-from .scalars import ISTIO_CONFIG, UInt32
+from .scalars import ISTIO_CONFIG, UInt32, empty_list, new_list
 
 PortNumber = Annotated[int, Field(ge=1, le=65535)]
 
@@ -42,14 +42,14 @@ class WorkloadEntry(BaseModel):
 class ServiceEntrySpec(BaseModel):
     model_config = ISTIO_CONFIG
     hosts: list[str] = Field(max_length=256)
-    addresses: list[Annotated[str, Field(max_length=64)]] = Field(default_factory=list, max_length=256)
-    ports: list[ServicePort] = Field(default_factory=list, max_length=256)
+    addresses: list[Annotated[str, Field(max_length=64)]] = Field(default_factory=new_list, max_length=256)
+    ports: list[ServicePort] = Field(default_factory=new_list, max_length=256)
     location: Literal["MESH_EXTERNAL", "MESH_INTERNAL"] | None = None
     resolution: Literal["NONE", "STATIC", "DNS", "DNS_ROUND_ROBIN", "DYNAMIC_DNS"] | None = None
-    endpoints: list[WorkloadEntry] = Field(default_factory=list, max_length=4096)
+    endpoints: list[WorkloadEntry] = Field(default_factory=new_list, max_length=4096)
     workloadSelector: WorkloadSelector | None = None
-    exportTo: list[str] = []
-    subjectAltNames: list[str] = []
+    exportTo: list[str] = empty_list()
+    subjectAltNames: list[str] = empty_list()
 
 
 __all__ = ["ServiceEntrySpec", "ServicePort", "WorkloadEntry"]

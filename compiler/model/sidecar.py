@@ -6,7 +6,7 @@ from pydantic import BaseModel
 from .common import Destination, Port, WorkloadSelector
 from .destination_rule import ConnectionPoolSettings
 from .gateway import ServerTLSSettings
-from .scalars import ISTIO_CONFIG
+from .scalars import ISTIO_CONFIG, empty_list
 
 CaptureMode = Literal["DEFAULT", "IPTABLES", "NONE"]
 
@@ -38,8 +38,8 @@ class OutboundTrafficPolicy(BaseModel):
 class SidecarSpec(BaseModel):
     model_config = ISTIO_CONFIG
     workloadSelector: WorkloadSelector | None = None
-    ingress: list[IstioIngressListener] = []
-    egress: list[IstioEgressListener] = []
+    ingress: list[IstioIngressListener] = empty_list()
+    egress: list[IstioEgressListener] = empty_list()
     inboundConnectionPool: ConnectionPoolSettings | None = None
     outboundTrafficPolicy: OutboundTrafficPolicy | None = None
 

@@ -4,7 +4,7 @@ from typing import Literal
 from pydantic import BaseModel, model_validator
 
 from .common import Destination, Headers, Percent, PortSelector, StringMatch, _at_most_one
-from .scalars import ISTIO_CONFIG, Int32, PositiveDuration, UInt32
+from .scalars import ISTIO_CONFIG, Int32, PositiveDuration, UInt32, empty_dict, empty_list
 
 
 class HTTPMatchRequest(BaseModel):
@@ -14,13 +14,13 @@ class HTTPMatchRequest(BaseModel):
     scheme: StringMatch | None = None
     method: StringMatch | None = None
     authority: StringMatch | None = None
-    headers: dict[str, StringMatch] = {}
+    headers: dict[str, StringMatch] = empty_dict()
     port: UInt32 | None = None
-    sourceLabels: dict[str, str] = {}
-    gateways: list[str] = []
-    queryParams: dict[str, StringMatch] = {}
+    sourceLabels: dict[str, str] = empty_dict()
+    gateways: list[str] = empty_list()
+    queryParams: dict[str, StringMatch] = empty_dict()
     ignoreUriCase: bool | None = None
-    withoutHeaders: dict[str, StringMatch] = {}
+    withoutHeaders: dict[str, StringMatch] = empty_dict()
     sourceNamespace: str | None = None
     statPrefix: str | None = None
 
@@ -141,11 +141,11 @@ class HTTPMirrorPolicy(BaseModel):
 
 class CorsPolicy(BaseModel):
     model_config = ISTIO_CONFIG
-    allowOrigin: list[str] = []  # deprecated exact-match list
-    allowOrigins: list[StringMatch] = []
-    allowMethods: list[str] = []
-    allowHeaders: list[str] = []
-    exposeHeaders: list[str] = []
+    allowOrigin: list[str] = empty_list()  # deprecated exact-match list
+    allowOrigins: list[StringMatch] = empty_list()
+    allowMethods: list[str] = empty_list()
+    allowHeaders: list[str] = empty_list()
+    exposeHeaders: list[str] = empty_list()
     maxAge: PositiveDuration | None = None
     allowCredentials: bool | None = None
     unmatchedPreflights: Literal["UNSPECIFIED", "FORWARD", "IGNORE"] | None = None
@@ -154,8 +154,8 @@ class CorsPolicy(BaseModel):
 class HTTPRoute(BaseModel):
     model_config = ISTIO_CONFIG
     name: str | None = None
-    match: list[HTTPMatchRequest] = []
-    route: list[HTTPRouteDestination] = []
+    match: list[HTTPMatchRequest] = empty_list()
+    route: list[HTTPRouteDestination] = empty_list()
     redirect: HTTPRedirect | None = None
     directResponse: HTTPDirectResponse | None = None
     delegate: Delegate | None = None
@@ -164,7 +164,7 @@ class HTTPRoute(BaseModel):
     retries: HTTPRetry | None = None
     fault: HTTPFaultInjection | None = None
     mirror: Destination | None = None
-    mirrors: list[HTTPMirrorPolicy] = []
+    mirrors: list[HTTPMirrorPolicy] = empty_list()
     mirrorPercent: UInt32 | None = None  # deprecated; UInt32Value
     mirror_percent: UInt32 | None = None  # the CRD also accepts the proto field name
     mirrorPercentage: Percent | None = None
@@ -182,44 +182,44 @@ class HTTPRoute(BaseModel):
 
 class L4MatchAttributes(BaseModel):
     model_config = ISTIO_CONFIG
-    destinationSubnets: list[str] = []
+    destinationSubnets: list[str] = empty_list()
     port: UInt32 | None = None
     sourceSubnet: str | None = None
-    sourceLabels: dict[str, str] = {}
-    gateways: list[str] = []
+    sourceLabels: dict[str, str] = empty_dict()
+    gateways: list[str] = empty_list()
     sourceNamespace: str | None = None
 
 
 class TLSMatchAttributes(BaseModel):
     model_config = ISTIO_CONFIG
     sniHosts: list[str]
-    destinationSubnets: list[str] = []
+    destinationSubnets: list[str] = empty_list()
     port: UInt32 | None = None
-    sourceLabels: dict[str, str] = {}
-    gateways: list[str] = []
+    sourceLabels: dict[str, str] = empty_dict()
+    gateways: list[str] = empty_list()
     sourceNamespace: str | None = None
 
 
 class TCPRoute(BaseModel):
     model_config = ISTIO_CONFIG
-    match: list[L4MatchAttributes] = []
-    route: list[RouteDestination] = []
+    match: list[L4MatchAttributes] = empty_list()
+    route: list[RouteDestination] = empty_list()
 
 
 class TLSRoute(BaseModel):
     model_config = ISTIO_CONFIG
     match: list[TLSMatchAttributes]
-    route: list[RouteDestination] = []
+    route: list[RouteDestination] = empty_list()
 
 
 class VirtualServiceSpec(BaseModel):
     model_config = ISTIO_CONFIG
-    hosts: list[str] = []
-    gateways: list[str] = []
-    http: list[HTTPRoute] = []
-    tls: list[TLSRoute] = []
-    tcp: list[TCPRoute] = []
-    exportTo: list[str] = []
+    hosts: list[str] = empty_list()
+    gateways: list[str] = empty_list()
+    http: list[HTTPRoute] = empty_list()
+    tls: list[TLSRoute] = empty_list()
+    tcp: list[TCPRoute] = empty_list()
+    exportTo: list[str] = empty_list()
 
 
 __all__ = [
