@@ -129,3 +129,26 @@ def test_inbound_passthrough_ipv6_pod(version, name):
     [c] = _inbound_passthrough(compile_yaml(MESH + IPV6_POD, "v6pod.default", version=version))
     assert c["name"] == name
     assert c["upstreamBindConfig"] == {"sourceAddress": {"address": "::6", "portValue": 0}}
+
+
+@pytest.mark.parametrize("version", ["1.17", "1.30"])
+def test_metadata_keys_print_sorted(version):
+    """filterMetadata.istio is a protobuf Struct, whose keys protojson prints sorted (facts 5.2)."""
+    cfg = compile_yaml(MESH, "deploy/productpage.default", version=version)
+    istio = cluster(cfg, "outbound|9080|v1|reviews.default.svc.cluster.local")["metadata"]["filterMetadata"]["istio"]
+    assert "config" in istio and "subset" in istio
+    assert list(istio) == sorted(istio)
+
+
+def test_parts_of_one_policy_are_built_once_per_build():
+    """Clusters whose DR blocks are the same objects share the parts made from them (build/memo.py); the
+    values are as above, this checks only that the sharing happens, as the N=1000 build relies on it."""
+    cfg = compile_yaml(MESH, "deploy/productpage.default")
+    names = [f"outbound|9080|{s}|reviews.default.svc.cluster.local" for s in ("", "v1", "v2")]
+    default, v1, v2 = (cluster(cfg, n) for n in names)
+    assert default["circuitBreakers"] is v1["circuitBreakers"] is v2["circuitBreakers"]   # v2 inherits the pool
+    assert default["filters"] is v1["filters"]
+    tls = [c["transportSocketMatches"][0]["transportSocket"]["typedConfig"] for c in (default, v1)]
+    assert tls[0]["commonTlsContext"] is tls[1]["commonTlsContext"]
+    assert (tls[0]["sni"], tls[1]["sni"]) == ("outbound_.9080_._.reviews.default.svc.cluster.local",
+                                              "outbound_.9080_.v1_.reviews.default.svc.cluster.local")

@@ -84,3 +84,30 @@ def test_any_tls_mode_but_disabled_is_written_as_given():
                          "outbound|8080||vms.example.internal")["endpoints"][0]["lbEndpoints"]
         first = next(e for e in lb if e["endpoint"]["address"]["socketAddress"]["address"] == "10.1.0.1")
         assert first["metadata"]["filterMetadata"]["envoy.transport_socket_match"] == {"tlsMode": "mutual-custom"}
+
+
+def test_subset_matches_needs_every_subset_label_with_its_value():
+    """A subset selects the endpoints carrying all its labels (DestinationRule Subset.labels; istiod
+    model.Subset -> labels.Instance.SubsetOf); no labels select every endpoint."""
+    from types import SimpleNamespace
+
+    from mesh_compile.build.endpoints import subset_matches
+    v1 = SimpleNamespace(labels={"version": "v1", "app": "reviews"})
+    assert subset_matches(v1, {"app": "reviews", "version": "v1", "pod-template-hash": "x"})
+    assert not subset_matches(v1, {"app": "reviews", "version": "v2"})
+    assert not subset_matches(v1, {"version": "v1"})
+    assert subset_matches(SimpleNamespace(labels={}), {"app": "reviews"})
+    assert subset_matches(SimpleNamespace(labels=None), {})
+
+
+def test_an_endpoint_in_several_subset_clusters_is_one_object():
+    """The LbEndpoint of a workload is built once and shared by the clusters of its service port."""
+    from meshes import destination_rule, doc, pod, service
+    mesh = doc(service("reviews", "[{name: http, port: 9080}]", cluster_ip="10.96.0.20"),
+               pod("reviews-v1", "app: reviews, version: v1", "10.244.0.10"),
+               destination_rule("reviews", "reviews") + "  subsets:\n  - {name: v1, labels: {version: v1}}\n")
+    cfg = compile_yaml(mesh, "deploy/productpage.default")
+    by_name = {a["clusterName"]: a for a in cfg.endpoints}
+    default, v1 = (by_name[f"outbound|9080|{s}|reviews.default.svc.cluster.local"] for s in ("", "v1"))
+    assert default["endpoints"][0]["lbEndpoints"][0]["endpoint"]["address"]["socketAddress"]["address"] == "10.244.0.10"
+    assert default["endpoints"][0]["lbEndpoints"][0] is v1["endpoints"][0]["lbEndpoints"][0]

@@ -159,3 +159,28 @@ def test_wildcard_vs_host_matching_a_tcp_service_is_no_extra_vhost():
         names = [vh["name"] for vh in rc["virtualHosts"]]
         assert "*.example.com:80" not in names and "db.example.com:80" not in names, names
         assert "web.default.svc.cluster.local:80" in names
+
+
+def test_route_parts_are_shared_by_the_ports_route_configs():
+    """A VirtualService on a two-port service is translated once per port (facts 1.3); the parts that do not
+    depend on the port (match, retry policy) are made once (build/memo.py), while the clusters
+    keep their own ports (route.GetDestinationCluster: the listener port for a destination without one)."""
+    mesh = doc(
+        service("ratings", "[{name: http, port: 9080}, {name: http-alt, port: 9090}]", cluster_ip="10.96.0.30"),
+        virtual_service("ratings", "ratings") + """\
+  http:
+  - match:
+    - headers:
+        end-user: {exact: jason}
+    route:
+    - destination: {host: ratings}
+""",
+    )
+    cfg = compile_yaml(mesh, "deploy/productpage.default")
+    routes = [vhost(route_config(cfg, p), f"ratings.default.svc.cluster.local:{p}")["routes"][0]
+              for p in ("9080", "9090")]
+    assert [r["route"]["cluster"] for r in routes] == ["outbound|9080||ratings.default.svc.cluster.local",
+                                                       "outbound|9090||ratings.default.svc.cluster.local"]
+    assert routes[0]["match"]["headers"] == [{"name": "end-user", "stringMatch": {"exact": "jason"}}]
+    assert routes[0]["match"] is routes[1]["match"]
+    assert routes[0]["route"]["retryPolicy"] is routes[1]["route"]["retryPolicy"]

@@ -103,3 +103,50 @@ def test_gateway_vhost_routes_follow_the_virtual_service_order_by_version():
         return [r["match"].get("prefix") for r in vh["routes"]]
     assert prefixes("1.30") == ["/a/x", "/b"]
     assert prefixes("1.17") == ["/b", "/a/x"]
+
+
+# --- service_sans: the SANs clusters verify under Istio mTLS (facts 5.7: "the service accounts of the
+# service's pods", as spiffe://<trust domain>/ns/<ns>/sa/<sa>), memoised per service port -----------------
+
+from meshes import pod  # noqa: E402
+
+SAN_MESH = doc(
+    service("reviews", "[{name: http, port: 9080}]", cluster_ip="10.96.0.20"),
+    pod("reviews-a", "app: reviews", "10.1.0.1", spec="serviceAccountName: zeta"),
+    pod("reviews-b", "app: reviews", "10.1.0.2", spec="serviceAccountName: alpha"),
+    pod("reviews-c", "app: reviews", "10.1.0.3", spec="serviceAccountName: zeta"),
+    pod("reviews-d", "app: reviews", "10.1.0.4"),
+)
+
+
+def _san_index():
+    from mesh_compile.index.mesh_config import settings_from
+    from mesh_compile.index.mesh_index import MeshIndex
+    from mesh_compile.load.loader import load_text
+    from mesh_compile.model.objects import parse_object
+    objects = [parse_object(raw)[0] for raw in load_text(SAN_MESH, "t.yaml").objects]
+    return MeshIndex(objects, settings_from(None))
+
+
+def test_service_sans_are_the_sorted_distinct_accounts_of_the_port_workloads():
+    index = _san_index()
+    svc = index.services_by_host["reviews.default.svc.cluster.local"][0]
+    assert index.service_sans(svc, svc.ports[0]) == [
+        "spiffe://cluster.local/ns/default/sa/alpha",
+        "spiffe://cluster.local/ns/default/sa/default",     # a pod without serviceAccountName
+        "spiffe://cluster.local/ns/default/sa/zeta",
+    ]
+
+
+def test_service_sans_are_made_once_per_service_port():
+    index = _san_index()
+    svc = index.services_by_host["reviews.default.svc.cluster.local"][0]
+    assert index.service_sans(svc, svc.ports[0]) is index.service_sans(svc.with_only_port(9080), svc.ports[0])
+
+
+def test_service_for_host_is_memoised_and_unchanged():
+    index = _san_index()
+    found = index.service_for_host("reviews.default.svc.cluster.local", "other")
+    assert found is index.services_by_host["reviews.default.svc.cluster.local"][0]
+    assert index.service_for_host("reviews.default.svc.cluster.local", "other") is found
+    assert index.service_for_host("nope.default.svc.cluster.local", "default") is None

@@ -13,6 +13,10 @@ from mesh_compile.versions import Behaviour
 HTTP_OPTIONS_TYPE = "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
 
 
+# The clusters' edsConfig: one shared object (like tls.SDS_CONFIG), the builders never mutate emitted dicts.
+EDS_CONFIG = {"ads": {}, "initialFetchTimeout": "0s", "resourceApiVersion": "V3"}
+
+
 def eds_config() -> dict:
     return {"ads": {}, "initialFetchTimeout": "0s", "resourceApiVersion": "V3"}
 
@@ -31,22 +35,22 @@ def mx_filter(b: Behaviour) -> dict:
 
 def service_metadata(svc: Service, port: int, subset: str, dr: DestinationRuleView | None, b: Behaviour,
                      policy: Any) -> dict:
-    """metadata.filterMetadata.istio: a Struct, so its keys print sorted."""
+    """metadata.filterMetadata.istio: a Struct, so its keys print sorted (they are added in that order)."""
     istio: dict[str, Any] = {}
-    if not b.no_default_original_port:
-        istio["default_original_port"] = port
     tls = getattr(policy, "tls", None)
     if tls is not None and tls.mode in ("SIMPLE", "MUTUAL"):
         istio["alpn_override"] = "false"
     if dr is not None:
         istio["config"] = (f"/apis/networking.istio.io/{b.config_api_version}/namespaces/"
                            f"{dr.namespace}/destination-rule/{dr.name}")
+    if not b.no_default_original_port:
+        istio["default_original_port"] = port
     if svc.mesh_external and b.external_metadata:
         istio["external"] = True
     istio["services"] = [{"host": svc.hostname, "name": svc.name, "namespace": svc.namespace}]
     if subset:
         istio["subset"] = subset
-    return {"filterMetadata": {"istio": dict(sorted(istio.items()))}}
+    return {"filterMetadata": {"istio": istio}}
 
 
 def dns_fields(index: MeshIndex, b: Behaviour) -> dict:

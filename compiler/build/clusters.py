@@ -1,14 +1,14 @@
 """Clusters (CDS) for a proxy (cluster.go buildOutboundClusters, cluster_builder.go; facts 5)."""
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from mesh_compile.build import tls as T
 from mesh_compile.build import traffic_policy as TP
 from mesh_compile.build.inbound import build_inbound_clusters
-from mesh_compile.build.cluster_parts import (dns_fields, eds_config, load_assignment, mx_filter,
+from mesh_compile.build.cluster_parts import (EDS_CONFIG, dns_fields, load_assignment, mx_filter,
                                               original_dst_lb_config, service_metadata, upstream_protocol_options)
+from mesh_compile.build.memo import PartsMemo, proto_duration
 from mesh_compile.build.names import BLACKHOLE, INBOUND_PASSTHROUGH, OUTBOUND, PASSTHROUGH, sni_key, subset_key
 from mesh_compile.index import protocol as P
 from mesh_compile.index.mesh_index import DestinationRuleView, MeshIndex
@@ -18,12 +18,24 @@ from mesh_compile.index.services import (ALIAS, CLIENT_SIDE_LB, DNS_LB, DNS_ROUN
 from mesh_compile.index.sidecar_scope import Scope
 from mesh_compile.versions import Behaviour
 
+HTTP_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
 _TYPES = {CLIENT_SIDE_LB: "EDS", DNS_LB: "STRICT_DNS", DNS_ROUND_ROBIN_LB: "LOGICAL_DNS",
           RES_PASSTHROUGH: "ORIGINAL_DST"}
 
 
+class ClusterMemo(PartsMemo):
+    """Cluster parts that depend only on a traffic policy block (and what is fixed for one build: proxy,
+    index, behaviour), made once per block for all the clusters of one build: most services share a
+    DestinationRule's pool across ports and subsets."""
+
+    def __init__(self, b: Behaviour) -> None:
+        super().__init__()
+        self.filters = [mx_filter(b)]
+
+
 def build_clusters(proxy: Proxy, index: MeshIndex, scope: Scope, b: Behaviour) -> list[dict]:
     out: list[dict] = []
+    memo = ClusterMemo(b)
     for svc in scope.cluster_services:
         if svc.resolution == ALIAS:
             continue
@@ -31,7 +43,7 @@ def build_clusters(proxy: Proxy, index: MeshIndex, scope: Scope, b: Behaviour) -
         for sport in svc.ports:
             if sport.protocol == P.UDP:
                 continue
-            out.extend(service_port_clusters(svc, sport, drs, proxy, index, b))
+            out.extend(service_port_clusters(svc, sport, drs, proxy, index, b, memo))
     out.append(blackhole_cluster(index, b))
     if proxy.is_gateway:
         from mesh_compile.build.sni_dnat import sni_dnat_clusters   # (imports this module)
@@ -50,10 +62,11 @@ def build_clusters(proxy: Proxy, index: MeshIndex, scope: Scope, b: Behaviour) -
 
 
 def service_port_clusters(svc: Service, sport: ServicePort, drs: list[DestinationRuleView], proxy: Proxy,
-                          index: MeshIndex, b: Behaviour) -> list[dict]:
+                          index: MeshIndex, b: Behaviour, memo: ClusterMemo | None = None) -> list[dict]:
     dr = drs[0] if drs else None
+    memo = memo if memo is not None else ClusterMemo(b)
     out = []
-    default = build_cluster(svc, sport, None, dr, proxy, index, b)
+    default = build_cluster(svc, sport, None, dr, proxy, index, b, memo)
     if default is not None:
         out.append(default)
     seen = set()
@@ -62,7 +75,7 @@ def service_port_clusters(svc: Service, sport: ServicePort, drs: list[Destinatio
             if subset.name in seen:
                 continue  # merged DRs: first subset of a name wins
             seen.add(subset.name)
-            c = build_cluster(svc, sport, subset, dr, proxy, index, b)
+            c = build_cluster(svc, sport, subset, dr, proxy, index, b, memo)
             if c is not None:
                 out.append(c)
     return out
@@ -78,7 +91,8 @@ def _cluster_type(svc: Service, proxy: Proxy, lb: Any) -> str:
 
 
 def build_cluster(svc: Service, sport: ServicePort, subset: Any, dr: DestinationRuleView | None, proxy: Proxy,
-                  index: MeshIndex, b: Behaviour) -> dict | None:
+                  index: MeshIndex, b: Behaviour, memo: ClusterMemo | None = None) -> dict | None:
+    memo = memo if memo is not None else ClusterMemo(b)
     subset_name = subset.name if subset is not None else ""
     name = subset_key(OUTBOUND, subset_name, svc.hostname, sport.port)
     policy = TP.merged_policy(dr.spec if dr else None, subset, sport.port, b.retry_budget_subset_merge)
@@ -97,7 +111,7 @@ def build_cluster(svc: Service, sport: ServicePort, subset: Any, dr: Destination
         cluster["altStatName"] = name + ";"
     cluster["type"] = ctype
     if ctype == "EDS":
-        cluster["edsClusterConfig"] = {"edsConfig": eds_config(), "serviceName": name}
+        cluster["edsClusterConfig"] = {"edsConfig": EDS_CONFIG, "serviceName": name}
     cluster["connectTimeout"] = connect_timeout(policy, index)
     lb = TP.lb_fields(policy.loadBalancer, b.lb_warmup_config)
     if ctype == "ORIGINAL_DST":
@@ -112,12 +126,11 @@ def build_cluster(svc: Service, sport: ServicePort, subset: Any, dr: Destination
         if assignment is None:
             return None  # DNS clusters without endpoints are not emitted (facts 5.3)
         cluster["loadAssignment"] = assignment
-    cluster["circuitBreakers"] = TP.circuit_breakers(policy.connectionPool, not b.no_track_remaining,
-                                                     TP.retry_budget(policy.retryBudget, b))
-    protocol_options = upstream_protocol_options(svc, sport, policy, proxy, index, upstream=auto_sni)
+    pool = policy.connectionPool
+    cluster["circuitBreakers"] = _circuit_breakers(policy, b, memo)
+    protocol_options = _protocol_options(svc, sport, policy, proxy, index, auto_sni, memo)
     if protocol_options:
-        cluster["typedExtensionProtocolOptions"] = {
-            "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": protocol_options}
+        cluster["typedExtensionProtocolOptions"] = protocol_options
     if ctype in ("STRICT_DNS", "LOGICAL_DNS"):
         cluster.update(dns_fields(index, b))
     od = TP.outlier_detection(policy.outlierDetection)
@@ -130,22 +143,36 @@ def build_cluster(svc: Service, sport: ServicePort, subset: Any, dr: Destination
     if tls_socket is not None:
         cluster["transportSocket"] = tls_socket
     cluster["metadata"] = service_metadata(svc, sport.port, subset_name, dr, b, policy)
-    keepalive = TP.tcp_keepalive(policy.connectionPool, index.mesh.tcp_keepalive)
+    keepalive = TP.tcp_keepalive(pool, index.mesh.tcp_keepalive)
     if keepalive is not None:
         cluster["upstreamConnectionOptions"] = keepalive
-    cluster["filters"] = [mx_filter(b)]
+    cluster["filters"] = memo.filters
     return cluster
+
+
+def _circuit_breakers(policy: TP.Policy, b: Behaviour, memo: ClusterMemo) -> dict:
+    """circuitBreakers: shared per connection pool unless a retry budget joins them (rare, made each time)."""
+    budget = TP.retry_budget(policy.retryBudget, b)
+    pool = policy.connectionPool
+    if budget is not None:
+        return TP.circuit_breakers(pool, not b.no_track_remaining, budget)
+    return memo.of(pool, "breakers", lambda: TP.circuit_breakers(pool, not b.no_track_remaining))
+
+
+def _protocol_options(svc: Service, sport: ServicePort, policy: TP.Policy, proxy: Proxy, index: MeshIndex,
+                      auto_sni: dict | None, memo: ClusterMemo) -> dict | None:
+    """typedExtensionProtocolOptions: without auto SNI they depend on the pool and the port's protocol only."""
+    def make() -> dict | None:
+        options = upstream_protocol_options(svc, sport, policy, proxy, index, upstream=auto_sni)
+        return {HTTP_OPTIONS: options} if options else None
+    if auto_sni is not None:
+        return make()
+    return memo.of(policy.connectionPool, ("options", sport.protocol), make)
 
 
 def connect_timeout(policy: TP.Policy, index: MeshIndex) -> str:
     tcp = getattr(policy.connectionPool, "tcp", None) if policy.connectionPool is not None else None
-    return _proto_duration(getattr(tcp, "connectTimeout", None) or index.mesh.connect_timeout)
-
-
-@lru_cache(maxsize=1024)
-def _proto_duration(text: str) -> str:
-    from mesh_compile.model.duration import parse_duration, to_proto_duration
-    return to_proto_duration(parse_duration(text))
+    return proto_duration(getattr(tcp, "connectTimeout", None) or index.mesh.connect_timeout)
 
 
 def _common_lb_config(policy: TP.Policy, b: Behaviour, index: MeshIndex) -> dict | None:
@@ -195,10 +222,7 @@ def _tls(svc: Service, sport: ServicePort, subset: str, policy: TP.Policy, ctype
 
 
 def _sans(svc: Service, sport: ServicePort, index: MeshIndex) -> list[str]:
-    accounts = sorted({e.service_account or "default" for e in index.endpoints(svc, sport)
-                       if e.namespace and svc.registry == KUBERNETES})
-    td = index.mesh.trust_domain
-    return [f"spiffe://{td}/ns/{svc.namespace}/sa/{sa}" for sa in accounts]
+    return index.service_sans(svc, sport)
 
 
 def blackhole_cluster(index: MeshIndex, b: Behaviour) -> dict:

@@ -9,6 +9,7 @@ from mesh_compile.build.bootstrap_static import static_clusters, static_listener
 from mesh_compile.build.clusters import build_clusters
 from mesh_compile.build.endpoints import build_assignments
 from mesh_compile.build.listeners import build_listeners
+from mesh_compile.build.memo import PartsMemo
 from mesh_compile.build.route_memo import RouteMemo
 from mesh_compile.build.sni_dnat import sni_dnat_assignments
 from mesh_compile.index.mesh_index import MeshIndex
@@ -42,7 +43,9 @@ class ProxyConfig:
         if proxy.is_gateway:
             return [gateway_routes.build_route_config(n, index, proxy, b) for n in self.route_names]
         memo = self.route_memo = RouteMemo(self.route_memo)
-        return [sidecar_routes.build_route_config(n, index, proxy, self.scope, b, memo) for n in self.route_names]
+        parts = PartsMemo()      # parts of routes that several ports' route configurations share
+        return [sidecar_routes.build_route_config(n, index, proxy, self.scope, b, memo, parts)
+                for n in self.route_names]
 
     @cached_property
     def clusters(self) -> list[dict]:

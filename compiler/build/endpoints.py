@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mesh_compile.build.memo import PartsMemo
 from mesh_compile.build.names import parse_subset_key
 from mesh_compile.index.endpoints import Endpoint
 from mesh_compile.index.mesh_index import MeshIndex
@@ -11,7 +12,8 @@ from mesh_compile.index.services import EXTERNAL
 
 
 def subset_matches(subset: Any, labels: dict[str, str]) -> bool:
-    return all(labels.get(k) == v for k, v in (subset.labels or {}).items())
+    """Every label of the subset is on the endpoint, with the same value (label values are strings)."""
+    return (subset.labels or {}).items() <= labels.items()
 
 
 def workload_metadata(ep: Endpoint, workload: str) -> str:
@@ -58,17 +60,20 @@ def _endpoint_meta(ep: Endpoint, workload: str) -> dict:
 
 def build_assignments(clusters: list[dict], index: MeshIndex, proxy: Proxy) -> list[dict]:
     out = []
+    memo = PartsMemo()
     for cluster in clusters:
         if cluster.get("type") != "EDS":
             continue
         key = parse_subset_key(cluster["name"])
         if key is None:
             continue
-        out.append(assignment_for(cluster["name"], key, index, proxy))
+        out.append(assignment_for(cluster["name"], key, index, proxy, memo))
     return out
 
 
-def assignment_for(name: str, key: tuple, index: MeshIndex, proxy: Proxy) -> dict:
+def assignment_for(name: str, key: tuple, index: MeshIndex, proxy: Proxy, memo: PartsMemo | None = None) -> dict:
+    """`memo`: shares each endpoint's LbEndpoint among the clusters of a service port (default and subsets)."""
+    memo = memo if memo is not None else PartsMemo()
     _direction, port, subset_name, host = key
     svc = index.service_for_host(host, proxy.namespace)
     lb_eps: list[dict] = []
@@ -81,12 +86,15 @@ def assignment_for(name: str, key: tuple, index: MeshIndex, proxy: Proxy) -> dic
                     continue
                 if not ep.ready:
                     continue
-                meta = _endpoint_meta(ep, _workload_name(index, ep))
-                lb_eps.append(lb_endpoint(ep.address, ep.port, meta))
+                lb_eps.append(memo.of(ep, "lb_endpoint", lambda: _registry_lb_endpoint(ep, index)))
     out: dict[str, Any] = {"clusterName": name}
     if lb_eps:
         out["endpoints"] = [{"locality": {}, "lbEndpoints": lb_eps, "loadBalancingWeight": len(lb_eps)}]
     return out
+
+
+def _registry_lb_endpoint(ep: Endpoint, index: MeshIndex) -> dict:
+    return lb_endpoint(ep.address, ep.port, _endpoint_meta(ep, _workload_name(index, ep)))
 
 
 def _subset(index: MeshIndex, proxy: Proxy, svc: Any, name: str) -> Any:

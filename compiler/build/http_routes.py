@@ -1,12 +1,13 @@
 """VirtualService http[] -> Envoy routes (route.BuildHTTPRoutesForVirtualService, TranslateRoute; facts 2)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from mesh_compile.build import route_extras as X
 from mesh_compile.build.delegate import merged_http_routes
 from mesh_compile.build.hash_policy import hash_policy_for
+from mesh_compile.build.memo import PartsMemo, proto_duration
 from mesh_compile.build.names import OUTBOUND, parse_subset_key, subset_key
 from mesh_compile.build.retry import convert_policy
 from mesh_compile.build.route_match import is_catch_all, operation_path, translate_match
@@ -14,7 +15,6 @@ from mesh_compile.index.hosts import resolve_gateway_name, resolve_short_name
 from mesh_compile.index.mesh_index import MeshIndex, VirtualServiceView
 from mesh_compile.index.proxy import Proxy
 from mesh_compile.index.services import Service
-from mesh_compile.model.duration import parse_duration, to_proto_duration
 from mesh_compile.versions import Behaviour
 
 
@@ -27,6 +27,9 @@ class RouteContext:
     gateway: str                       # "mesh" or "ns/name"
     lookup: Callable[[str, str], Service | None]   # (fqdn, vs namespace) -> service in this build's table
     is_tls: bool = False               # a gateway HTTPS server (RouteOptions.IsTLS): redirect defaults to https
+    # route parts made once per model object (build/memo.py); a sidecar's contexts of all ports share one,
+    # so only parts that do not depend on the listener port or the lookup may go in
+    memo: PartsMemo = field(default_factory=PartsMemo)
 
 
 def build_vs_routes(vs: VirtualServiceView, ctx: RouteContext) -> list[dict]:
@@ -79,7 +82,8 @@ def translate_route(vs: VirtualServiceView, http: Any, match: Any | None, ctx: R
     name = route_name(http, match)
     if name:
         out["name"] = name
-    out["match"] = translate_match(match, ctx.b)
+    out["match"] = (translate_match(None, ctx.b) if match is None
+                    else ctx.memo.of(match, "match", lambda: translate_match(match, ctx.b)))
     req_add, req_remove, authority = X.header_options(getattr(http.headers, "request", None), ctx.b)
     resp_add, resp_remove, _ = X.header_options(getattr(http.headers, "response", None), ctx.b)
     if http.redirect is not None:
@@ -146,6 +150,11 @@ def destination_cluster(dest: Any, vs_namespace: str, ctx: RouteContext) -> str:
     return subset_key(OUTBOUND, dest.subset or "", host, port)
 
 
+def _hash_policy(dest: Any, vs_namespace: str, ctx: RouteContext) -> list[dict] | None:
+    """hash_policy_for, once per destination: it reads the proxy and the destination, not the port."""
+    return ctx.memo.of(dest, ("hash", vs_namespace), lambda: hash_policy_for(dest, vs_namespace, ctx))
+
+
 def route_action(vs: VirtualServiceView, http: Any, ctx: RouteContext,
                  authority: str | None) -> tuple[dict, tuple[list, list, list, list]]:
     """RouteAction for `route:` destinations; returns (action, the single destination's header operations:
@@ -153,7 +162,7 @@ def route_action(vs: VirtualServiceView, http: Any, ctx: RouteContext,
     b = ctx.b
     dests = list(http.route)
     clusters = [destination_cluster(d.destination, vs.namespace, ctx) for d in dests]
-    hashes = [hash_policy_for(d.destination, vs.namespace, ctx) for d in dests]
+    hashes = [_hash_policy(d.destination, vs.namespace, ctx) for d in dests]
     action: dict[str, Any] = {}
     dest_ops: tuple[list, list, list, list] = ([], [], [], [])
     single_hash = len(dests) == 1 and hashes[0] is not None
@@ -173,10 +182,11 @@ def route_action(vs: VirtualServiceView, http: Any, ctx: RouteContext,
     action = _ordered_action(action)
     if authority:
         action["hostRewriteLiteral"] = authority
-    timeout = to_proto_duration(parse_duration(http.timeout)) if http.timeout else "0s"
+    timeout = proto_duration(http.timeout) if http.timeout else "0s"
     action["timeout"] = timeout
     retries = http.retries if http.retries is not None else ctx.index.mesh.default_http_retry_policy
-    policy = convert_policy(retries, b, hash_based=single_hash)
+    policy = ctx.memo.of(retries, ("retries", single_hash),
+                         lambda: convert_policy(retries, b, hash_based=single_hash))
     if policy is not None:
         action["retryPolicy"] = policy
     mirrors = _mirror_policies(http, vs.namespace, ctx)

@@ -11,6 +11,7 @@ from mesh_compile.build.http_routes import RouteContext, build_vs_routes
 from mesh_compile.build.names import OUTBOUND, PASSTHROUGH, catch_all_cluster, domain_name, subset_key
 from mesh_compile.build.retry import convert_policy
 from mesh_compile.build.hash_policy import consistent_hash, to_hash_policy
+from mesh_compile.build.memo import PartsMemo
 from mesh_compile.build.route_memo import RouteMemo
 from mesh_compile.index import protocol as P
 from mesh_compile.index.hosts import host_matches, is_wildcard
@@ -111,12 +112,13 @@ def _port_listener_names(el: Any, taken: set[tuple], http_ports: set[int], sniff
 
 
 def build_route_config(name: str, index: MeshIndex, proxy: Proxy, scope: Scope, b: Behaviour,
-                       memo: RouteMemo | None = None) -> dict:
-    """`memo`: VirtualService routes from the last build that may be used again (route_memo.py)."""
+                       memo: RouteMemo | None = None, parts: PartsMemo | None = None) -> dict:
+    """`memo`: VirtualService routes from the last build that may be used again (route_memo.py);
+    `parts`: route parts shared by all the route configurations of this build (memo.py)."""
     host, sep, port_text = name.rpartition(":")
     sniffed = bool(sep)
     port = int(port_text) if port_text.isdigit() else 0
-    vhosts = _virtual_hosts(index, proxy, scope, port, b, memo)
+    vhosts = _virtual_hosts(index, proxy, scope, port, b, memo, parts)
     if sniffed:
         vhosts = [dict(vh, domains=["*"]) for vh in vhosts if vh["name"] == domain_name(host, port)]
     else:
@@ -143,10 +145,11 @@ def catch_all_vhost(mode: str, cluster: str = PASSTHROUGH) -> dict:
 
 
 def _virtual_hosts(index: MeshIndex, proxy: Proxy, scope: Scope, port: int, b: Behaviour,
-                   memo: RouteMemo | None = None) -> list[dict]:
+                   memo: RouteMemo | None = None, parts: PartsMemo | None = None) -> list[dict]:
     services = services_for_port(scope, port)
     by_host = {s.hostname: s for s in services}
-    ctx = RouteContext(b, index, proxy, port, "mesh", lambda host, _ns: by_host.get(host))
+    ctx = RouteContext(b, index, proxy, port, "mesh", lambda host, _ns: by_host.get(host),
+                       memo=parts if parts is not None else PartsMemo())
     wrappers = _vs_wrappers(index, _listener_imports(scope, port)[1], port, services, ctx, memo)
     claimed = {id(s) for w in wrappers for s in w.services}
     http = [s for s in services if _is_http(s)]

@@ -1,6 +1,7 @@
 """Upstream TLS: auto mTLS transportSocketMatches, ISTIO_MUTUAL, SIMPLE/MUTUAL (cluster_tls.go; facts 5.7)."""
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from mesh_compile.versions import Behaviour
@@ -32,11 +33,18 @@ def sds_config() -> dict:
 
 
 def istio_mutual_context(sni: str, sans: list[str], http2: bool) -> dict:
+    return {"@type": UPSTREAM_TLS, "commonTlsContext": _mutual_common(tuple(sans), http2), "sni": sni}
+
+
+@lru_cache(maxsize=4096)
+def _mutual_common(sans: tuple[str, ...], http2: bool) -> dict:
+    """The commonTlsContext of ISTIO_MUTUAL, which depends on the SANs and ALPN only: one shared object per
+    pair (every subset cluster of a port has the same), as the builders never mutate emitted dicts."""
     validation: dict[str, Any] = {}
     if sans:
         validation["matchSubjectAltNames"] = [{"exact": s} for s in sans]
     alpn = ["istio-peer-exchange", "istio"] + (["h2"] if http2 else [])
-    common = {
+    return {
         "tlsParams": TLS_PARAMS,
         "tlsCertificateSdsSecretConfigs": [{"name": "default", "sdsConfig": sds_config()}],
         "combinedValidationContext": {
@@ -45,7 +53,6 @@ def istio_mutual_context(sni: str, sans: list[str], http2: bool) -> dict:
         },
         "alpnProtocols": alpn,
     }
-    return {"@type": UPSTREAM_TLS, "commonTlsContext": common, "sni": sni}
 
 
 def auto_mtls_matches(context: dict) -> list[dict]:

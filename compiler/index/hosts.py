@@ -10,6 +10,10 @@ from functools import lru_cache
 
 @lru_cache(maxsize=65536)
 def is_ip(text: str) -> bool:
+    # an IPv4 address starts with a digit and an IPv6 one holds a colon: the common hostnames are answered
+    # without the parse and its exception (a thousand services' vhosts ask)
+    if not text or not (text[0].isdigit() or ":" in text):
+        return False
     try:
         ipaddress.ip_address(text)
         return True

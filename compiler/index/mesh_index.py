@@ -14,7 +14,8 @@ from mesh_compile.index import endpoints as E
 from mesh_compile.index.hosts import (host_matches, is_wildcard, resolve_gateway_name, resolve_short_name,
                                      specificity_key)
 from mesh_compile.index.mesh_config import MeshSettings
-from mesh_compile.index.services import Service, ServicePort, from_kube_service, from_service_entry
+from mesh_compile.index.services import (KUBERNETES, Service, ServicePort, from_kube_service,
+                                         from_service_entry)
 
 
 @dataclass
@@ -26,18 +27,15 @@ class VirtualServiceView:
     gateways: list[str]
     export_to: list[str]
     order: int
+    # copied from config once: the route builders read them tens of thousands of times
+    spec: Any = None
+    namespace: str = ""
+    name: str = ""
 
-    @property
-    def name(self) -> str:
-        return self.config.meta.name
-
-    @property
-    def namespace(self) -> str:
-        return self.config.meta.namespace
-
-    @property
-    def spec(self) -> Any:
-        return self.config.spec
+    def __post_init__(self) -> None:
+        self.spec = self.config.spec
+        self.namespace = self.config.meta.namespace
+        self.name = self.config.meta.name
 
 
 @dataclass
@@ -97,6 +95,8 @@ class MeshIndex:
         self._pods_by_label = _label_index(self.pods)
         self._workload_names: dict[tuple[str, str | None], str] = {}
         self._endpoint_cache: dict[tuple[str, str, int], list[E.Endpoint]] = {}
+        self._sans_cache: dict[tuple[str, str, int], list[str]] = {}
+        self._host_cache: dict[tuple[str, str], Service | None] = {}
 
     # --- services -----------------------------------------------------------------------------------
     def _build_services(self, by_kind: dict, alias: bool) -> list[Service]:
@@ -118,7 +118,14 @@ class MeshIndex:
         return out
 
     def service_for_host(self, host: str, namespace: str) -> Service | None:
-        """The service with this exact hostname visible from `namespace`; own namespace first."""
+        """The service with this exact hostname visible from `namespace`; own namespace first. Memoised:
+        every route destination and EDS cluster asks."""
+        key = (host, namespace)
+        if key not in self._host_cache:
+            self._host_cache[key] = self._find_service_for_host(host, namespace)
+        return self._host_cache[key]
+
+    def _find_service_for_host(self, host: str, namespace: str) -> Service | None:
         candidates = self.services_by_host.get(host) or []
         visible = [s for s in candidates if self._exported(s.export_to, s.namespace, namespace,
                                                            self.mesh.default_service_export_to)]
@@ -227,6 +234,23 @@ class MeshIndex:
         if key not in self._endpoint_cache:
             self._endpoint_cache[key] = self._find_endpoints(service, sport)
         return self._endpoint_cache[key]
+
+    def service_sans(self, service: Service, sport: ServicePort) -> list[str]:
+        """The SPIFFE identities of a Kubernetes service port's workloads, sorted (istiod's
+        PushContext.ServiceAccounts, which clusters verify under Istio mTLS). Memoised like endpoints():
+        every subset cluster of the port asks again. Shared: callers must not change the list."""
+        key = (service.hostname, service.namespace, sport.port)
+        found = self._sans_cache.get(key)
+        if found is None:
+            found = self._sans_cache[key] = self._find_sans(service, sport)
+        return found
+
+    def _find_sans(self, service: Service, sport: ServicePort) -> list[str]:
+        if service.registry != KUBERNETES:
+            return []
+        accounts = sorted({e.service_account or "default" for e in self.endpoints(service, sport) if e.namespace})
+        td = self.mesh.trust_domain
+        return [f"spiffe://{td}/ns/{service.namespace}/sa/{sa}" for sa in accounts]
 
     def _find_endpoints(self, service: Service, sport: ServicePort) -> list[E.Endpoint]:
         ident = (service.namespace, service.name)
