@@ -76,3 +76,11 @@ def test_a_big_resource_is_taken_apart(monkeypatch):
     monkeypatch.setattr(json_out, "CHUNK_BYTES", 40)    # one virtual host of BIG_ROUTES is ~30 bytes
     pieces = list(json_out.istioctl_json_chunks(BIG_ROUTES))
     assert max(piece.count(b'"name"') for piece in pieces) == 1
+
+
+@pytest.mark.parametrize("value", [CONFIG_DUMP, BIG_ROUTES])
+def test_config_dump_sections_join_to_the_whole(value):
+    from mesh_compile.emit import json_out
+    sections = [b"".join(json_out.config_dump_section_chunks(s)) for s in value["configs"]]
+    joined = json_out.CONFIG_DUMP_OPEN + json_out.CONFIG_DUMP_BETWEEN.join(sections) + json_out.CONFIG_DUMP_CLOSE
+    assert joined == go_indent(value).encode()

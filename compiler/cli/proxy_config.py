@@ -59,6 +59,10 @@ def render(kind: str, cfg: Any, args: argparse.Namespace) -> str | Iterator[byte
             from mesh_compile.emit.endpoints_view import eds_view
             return tables.all_tables(cfg.clusters, cfg.listeners, cfg.routes,
                                      eds_view(cfg.clusters, cfg.endpoints), version)
+        if args.output == "json":
+            from mesh_compile.cli import parallel_dump
+            if parallel_dump.worth_forking(cfg):
+                return parallel_dump.config_dump_chunks(cfg)
         from mesh_compile.emit.config_dump import config_dump
         value: Any = config_dump(cfg)
     else:

@@ -20,6 +20,11 @@ def enable() -> None:
     _enabled = True
 
 
+def enabled() -> bool:
+    """True in a one-shot console-script process: it may fork and leave its memory to the OS."""
+    return _enabled
+
+
 def disable() -> None:
     """For a long-running command: what it builds is replaced and must be freed."""
     global _enabled

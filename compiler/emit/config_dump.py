@@ -1,36 +1,55 @@
 """An Envoy admin /config_dump (envoy.admin.v3.ConfigDump JSON) of a compiled proxy, what
-`istioctl proxy-config all -o json` prints. Plain dicts: the proto package checks it loads."""
+`istioctl proxy-config all -o json` prints. Plain dicts: the proto package checks it loads.
+
+Each section (configs[i]) is a function of the compiled proxy of its own, so a section can be built
+and written apart from the others (cli/parallel_dump.py)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 VERSION = "mesh-compile"
 LAST_UPDATED = "1970-01-01T00:00:00Z"   # fixed, so the same input gives the same bytes
+_TYPES = "type.googleapis.com/"
+
+
+def _entry(key: str, resource: dict, type_name: str) -> dict:
+    return {"versionInfo": VERSION, key: {"@type": _TYPES + type_name, **resource}, "lastUpdated": LAST_UPDATED}
+
+
+def _static(key: str, resource: dict, type_name: str) -> dict:
+    return {key: {"@type": _TYPES + type_name, **resource}, "lastUpdated": LAST_UPDATED}
+
+
+def clusters_section(cfg: Any) -> dict:
+    cluster = "envoy.config.cluster.v3.Cluster"
+    return {"@type": _TYPES + "envoy.admin.v3.ClustersConfigDump", "versionInfo": VERSION,
+            "staticClusters": [_static("cluster", c, cluster) for c in cfg.static_clusters],
+            "dynamicActiveClusters": [_entry("cluster", c, cluster) for c in cfg.clusters]}
+
+
+def listeners_section(cfg: Any) -> dict:
+    listener = "envoy.config.listener.v3.Listener"
+    return {"@type": _TYPES + "envoy.admin.v3.ListenersConfigDump", "versionInfo": VERSION,
+            "staticListeners": [_static("listener", lis, listener) for lis in cfg.static_listeners],
+            "dynamicListeners": [{"name": lis["name"], "activeState": _entry("listener", lis, listener)}
+                                 for lis in cfg.listeners]}
+
+
+def routes_section(cfg: Any) -> dict:
+    route = "envoy.config.route.v3.RouteConfiguration"
+    return {"@type": _TYPES + "envoy.admin.v3.RoutesConfigDump",
+            "staticRouteConfigs": [_static("routeConfig", r, route) for r in cfg.static_routes],
+            "dynamicRouteConfigs": [_entry("routeConfig", r, route) for r in cfg.routes]}
+
+
+def endpoints_section(cfg: Any) -> dict:
+    endpoint = "envoy.config.endpoint.v3.ClusterLoadAssignment"
+    return {"@type": _TYPES + "envoy.admin.v3.EndpointsConfigDump",
+            "dynamicEndpointConfigs": [_entry("endpointConfig", e, endpoint) for e in cfg.endpoints]}
+
+
+SECTIONS: list[Callable[[Any], dict]] = [clusters_section, listeners_section, routes_section, endpoints_section]
 
 
 def config_dump(cfg: Any) -> dict:
-    def entry(key: str, resource: dict, type_name: str) -> dict:
-        return {"versionInfo": VERSION, key: {"@type": f"type.googleapis.com/{type_name}", **resource},
-                "lastUpdated": LAST_UPDATED}
-
-    clusters = [entry("cluster", c, "envoy.config.cluster.v3.Cluster") for c in cfg.clusters]
-    listeners = [{"name": lis["name"], "activeState": {"versionInfo": VERSION, "listener": {
-        "@type": "type.googleapis.com/envoy.config.listener.v3.Listener", **lis}, "lastUpdated": LAST_UPDATED}}
-        for lis in cfg.listeners]
-    routes = [entry("routeConfig", r, "envoy.config.route.v3.RouteConfiguration") for r in cfg.routes]
-    endpoints = [entry("endpointConfig", e, "envoy.config.endpoint.v3.ClusterLoadAssignment") for e in cfg.endpoints]
-    static_clusters = [{"cluster": {"@type": "type.googleapis.com/envoy.config.cluster.v3.Cluster", **c},
-                        "lastUpdated": LAST_UPDATED} for c in cfg.static_clusters]
-    static_listeners = [{"listener": {"@type": "type.googleapis.com/envoy.config.listener.v3.Listener", **lis},
-                         "lastUpdated": LAST_UPDATED} for lis in cfg.static_listeners]
-    static_routes = [{"routeConfig": {"@type": "type.googleapis.com/envoy.config.route.v3.RouteConfiguration", **r},
-                      "lastUpdated": LAST_UPDATED} for r in cfg.static_routes]
-    return {"configs": [
-        {"@type": "type.googleapis.com/envoy.admin.v3.ClustersConfigDump", "versionInfo": VERSION,
-         "staticClusters": static_clusters, "dynamicActiveClusters": clusters},
-        {"@type": "type.googleapis.com/envoy.admin.v3.ListenersConfigDump", "versionInfo": VERSION,
-         "staticListeners": static_listeners, "dynamicListeners": listeners},
-        {"@type": "type.googleapis.com/envoy.admin.v3.RoutesConfigDump", "staticRouteConfigs": static_routes,
-         "dynamicRouteConfigs": routes},
-        {"@type": "type.googleapis.com/envoy.admin.v3.EndpointsConfigDump", "dynamicEndpointConfigs": endpoints},
-    ]}
+    return {"configs": [section(cfg) for section in SECTIONS]}

@@ -115,3 +115,15 @@ def _layout(text: bytes, levels: int, pad_first: bool) -> bytes:
     text = msgspec.json.format(text, indent=4)
     cut = 2 * levels * levels
     return text[cut + (0 if pad_first else 4 * levels):len(text) - cut]
+
+
+# A config_dump's text around its sections ({"configs": [section, ...]}), so that sections encoded
+# apart (cli/parallel_dump.py) join into the bytes istioctl_json_chunks gives for the whole.
+CONFIG_DUMP_OPEN = b'{\n    "configs": [\n        '
+CONFIG_DUMP_BETWEEN = b",\n        "
+CONFIG_DUMP_CLOSE = b"\n    ]\n}\n"
+
+
+def config_dump_section_chunks(section: dict) -> Iterator[bytes]:
+    """One configs[i] of a config_dump, as istioctl_json_chunks writes it inside the whole."""
+    return _chunks(section, 2, 3)

@@ -1,0 +1,103 @@
+"""`pc all -o json` with listeners and routes made in a forked process (cli/parallel_dump.py): the
+bytes equal the one-process config_dump's, a failed child changes nothing, a reader that leaves early
+leaves no process behind, and the fork happens only where it is safe and pays."""
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers import compile_yaml
+from mesh_compile.cli import parallel_dump, quick_exit
+from mesh_compile.emit import config_dump as dump
+from mesh_compile.emit.json_out import istioctl_json_chunks
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+from tools.bench import generate  # noqa: E402
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork is not available on this platform")
+
+N = parallel_dump.MIN_SERVICES
+
+
+@pytest.fixture(scope="module")
+def mesh_text() -> str:
+    out = io.StringIO()
+    generate.write_mesh(out, N)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module", params=[generate.SIDECAR_TARGET, generate.GATEWAY_TARGET])
+def cfg(request, mesh_text):
+    return compile_yaml(mesh_text, request.param)
+
+
+def _one_process(cfg) -> bytes:
+    return b"".join(istioctl_json_chunks(dump.config_dump(cfg)))
+
+
+def test_forked_sections_join_to_the_one_process_bytes(cfg):
+    assert b"".join(parallel_dump.config_dump_chunks(cfg)) == _one_process(cfg)
+
+
+def test_a_failed_child_is_replaced_by_this_process(cfg, monkeypatch):
+    parent = os.getpid()
+    real = dump.routes_section
+
+    def fails_in_the_child(c):
+        if os.getpid() != parent:
+            raise RuntimeError("child failure")
+        return real(c)
+
+    monkeypatch.setattr(dump, "routes_section", fails_in_the_child)
+    assert b"".join(parallel_dump.config_dump_chunks(cfg)) == _one_process(cfg)
+
+
+def test_a_reader_that_leaves_early_leaves_no_child(cfg, monkeypatch):
+    forked: list[int] = []
+    real_fork = os.fork
+
+    def fork() -> int:
+        pid = real_fork()
+        if pid:
+            forked.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", fork)
+    pieces = parallel_dump.config_dump_chunks(cfg)
+    assert next(pieces).startswith(b"{")
+    pieces.close()
+    assert len(forked) == 1
+    with pytest.raises(ChildProcessError):   # killed and reaped
+        os.waitpid(forked[0], os.WNOHANG)
+
+
+def test_forking_only_in_a_one_shot_process_with_cpus_and_services(cfg, monkeypatch):
+    monkeypatch.setattr(parallel_dump, "usable_cpus", lambda: 2)
+    monkeypatch.delenv("MESH_COMPILE_JOBS", raising=False)
+    assert not parallel_dump.worth_forking(cfg)          # in-process (tests): quick_exit is off
+    monkeypatch.setattr(quick_exit, "_enabled", True)
+    assert parallel_dump.worth_forking(cfg)
+    monkeypatch.setenv("MESH_COMPILE_JOBS", "1")
+    assert not parallel_dump.worth_forking(cfg)
+    monkeypatch.delenv("MESH_COMPILE_JOBS")
+    monkeypatch.setattr(parallel_dump, "usable_cpus", lambda: 1)
+    assert not parallel_dump.worth_forking(cfg)
+    monkeypatch.setattr(parallel_dump, "usable_cpus", lambda: 2)
+    monkeypatch.setattr(parallel_dump, "MIN_SERVICES", N + 1000)
+    assert not parallel_dump.worth_forking(cfg)
+
+
+def test_the_console_script_prints_the_same_bytes_either_way(tmp_path, mesh_text):
+    mesh = tmp_path / "mesh.yaml"
+    mesh.write_text(mesh_text)
+    argv = [sys.executable, "-m", "mesh_compile", "pc", "all", generate.SIDECAR_TARGET, "-f", str(mesh), "-o", "json"]
+    forked = subprocess.run(argv, capture_output=True, timeout=120)
+    alone = subprocess.run(argv, capture_output=True, timeout=120, env={**os.environ, "MESH_COMPILE_JOBS": "1"})
+    assert forked.returncode == alone.returncode == 0
+    assert forked.stdout == alone.stdout and forked.stderr == alone.stderr
