@@ -149,3 +149,19 @@ def test_stages_prints_every_stage(tmp_path, capsys, profile):
     labels = [line.split()[0] for line in printed.splitlines()[-8:]]
     assert labels == ["imports", "load", "clusters", "endpoints", "listeners", "routes", "config_dump", "write"]
     assert ("function calls" in printed) == bool(profile)
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps_rollup").exists(), reason="needs Linux /proc smaps_rollup")
+def test_peak_memory_counts_what_a_forked_child_allocates():
+    """mesh-compile forks a child for the routes (cli/parallel_dump.py): its memory must be counted."""
+    from tools.bench.measure import run_child
+    script = ("import os, time\n"
+              "pid = os.fork()\n"
+              "if pid == 0:\n"
+              "    block = bytearray(300 * 1024 * 1024)\n"
+              "    time.sleep(0.6)\n"
+              "    os._exit(0)\n"
+              "os.waitpid(pid, 0)\n")
+    run = run_child([sys.executable, "-c", script], timeout=60)
+    assert run.ok
+    assert run.peak_rss_mb > 300
