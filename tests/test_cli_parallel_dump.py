@@ -7,6 +7,7 @@ import io
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ import pytest
 from helpers import compile_yaml
 from mesh_compile.cli import parallel_dump, quick_exit
 from mesh_compile.emit import config_dump as dump
+from mesh_compile.emit import json_out
 from mesh_compile.emit.json_out import istioctl_json_chunks
 
 REPO = Path(__file__).resolve().parents[1]
@@ -41,11 +43,35 @@ def _one_process(cfg) -> bytes:
     return b"".join(istioctl_json_chunks(dump.config_dump(cfg)))
 
 
-def test_forked_sections_join_to_the_one_process_bytes(cfg):
-    assert b"".join(parallel_dump.config_dump_chunks(cfg)) == _one_process(cfg)
+def _forked(cfg, tmp_path: Path) -> bytes:
+    path = tmp_path / "dump.json"
+    with open(path, "wb") as stream:
+        stream.write(b"")                 # something buffered before: flushed before the fork
+        parallel_dump.write_config_dump(cfg, stream)
+    return path.read_bytes()
 
 
-def test_a_failed_child_is_replaced_by_this_process(cfg, monkeypatch):
+def test_forked_sections_join_to_the_one_process_bytes(cfg, tmp_path):
+    assert _forked(cfg, tmp_path) == _one_process(cfg)
+
+
+def test_through_a_pipe_too(cfg):
+    read_fd, write_fd = os.pipe()
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(_read_all(read_fd)))
+    reader.start()
+    with open(write_fd, "wb") as stream:
+        parallel_dump.write_config_dump(cfg, stream)
+    reader.join(timeout=60)
+    assert got == [_one_process(cfg)]
+
+
+def _read_all(fd: int) -> bytes:
+    with open(fd, "rb") as f:
+        return f.read()
+
+
+def test_a_child_that_fails_before_its_turn_is_replaced_by_this_process(cfg, tmp_path, monkeypatch):
     parent = os.getpid()
     real = dump.routes_section
 
@@ -55,7 +81,21 @@ def test_a_failed_child_is_replaced_by_this_process(cfg, monkeypatch):
         return real(c)
 
     monkeypatch.setattr(dump, "routes_section", fails_in_the_child)
-    assert b"".join(parallel_dump.config_dump_chunks(cfg)) == _one_process(cfg)
+    assert _forked(cfg, tmp_path) == _one_process(cfg)
+
+
+def test_a_child_that_fails_while_writing_is_an_error(cfg, tmp_path, monkeypatch):
+    parent = os.getpid()
+    real = json_out.config_dump_section_chunks
+
+    def fails_in_the_child(section):
+        if os.getpid() != parent and "dynamicRouteConfigs" in section:
+            raise RuntimeError("child failure")
+        return real(section)
+
+    monkeypatch.setattr(json_out, "config_dump_section_chunks", fails_in_the_child)
+    with pytest.raises(parallel_dump.ChildFailed):
+        _forked(cfg, tmp_path)
 
 
 def test_a_reader_that_leaves_early_leaves_no_child(cfg, monkeypatch):
@@ -68,13 +108,27 @@ def test_a_reader_that_leaves_early_leaves_no_child(cfg, monkeypatch):
             forked.append(pid)
         return pid
 
+    sink = open(os.devnull, "wb")
+
+    class LeavesEarly(io.BytesIO):
+        def fileno(self) -> int:
+            return sink.fileno()
+
+        def write(self, piece: bytes) -> int:
+            raise BrokenPipeError
+
     monkeypatch.setattr(os, "fork", fork)
-    pieces = parallel_dump.config_dump_chunks(cfg)
-    assert next(pieces).startswith(b"{")
-    pieces.close()
+    with sink, pytest.raises(BrokenPipeError):
+        parallel_dump.write_config_dump(cfg, LeavesEarly())
     assert len(forked) == 1
     with pytest.raises(ChildProcessError):   # killed and reaped
         os.waitpid(forked[0], os.WNOHANG)
+
+
+def test_a_stream_without_a_file_descriptor_is_written_in_one_process(cfg):
+    out = io.StringIO()
+    parallel_dump.writer(cfg)(out)
+    assert out.getvalue().encode() == _one_process(cfg)
 
 
 def test_forking_only_in_a_one_shot_process_with_cpus_and_services(cfg, monkeypatch):

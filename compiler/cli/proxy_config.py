@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any, Iterator, TextIO
+from typing import Any, Callable, Iterator, TextIO
 
 from mesh_compile.cli.options import add_input_options, add_proxy_options
 
@@ -50,7 +50,7 @@ def _table(kind: str, resources: list[dict], version: tuple[int, int]) -> str:
     return tables.endpoints_table(resources, version)
 
 
-def render(kind: str, cfg: Any, args: argparse.Namespace) -> str | Iterator[bytes]:
+def render(kind: str, cfg: Any, args: argparse.Namespace) -> str | Iterator[bytes] | Callable[[TextIO], None]:
     from mesh_compile.emit.json_out import istioctl_json_chunks
     version = cfg.behaviour.version
     if kind == "all":
@@ -62,7 +62,7 @@ def render(kind: str, cfg: Any, args: argparse.Namespace) -> str | Iterator[byte
         if args.output == "json":
             from mesh_compile.cli import parallel_dump
             if parallel_dump.worth_forking(cfg):
-                return parallel_dump.config_dump_chunks(cfg)
+                return parallel_dump.writer(cfg)
         from mesh_compile.emit.config_dump import config_dump
         value: Any = config_dump(cfg)
     else:
@@ -76,11 +76,15 @@ def render(kind: str, cfg: Any, args: argparse.Namespace) -> str | Iterator[byte
     return istioctl_json_chunks(value)
 
 
-def write(out: TextIO, text: str | Iterator[bytes]) -> None:
+def write(out: TextIO, text: str | Iterator[bytes] | Callable[[TextIO], None]) -> None:
     """JSON comes as byte chunks (one resource at a time) and goes straight to the binary stream when
-    there is one: a large config_dump is never held whole, nor decoded and encoded again."""
+    there is one: a large config_dump is never held whole, nor decoded and encoded again. A callable
+    writes by itself (cli/parallel_dump.py)."""
     if isinstance(text, str):
         out.write(text)
+        return
+    if callable(text):
+        text(out)
         return
     if hasattr(out, "buffer"):
         out.flush()
@@ -97,8 +101,12 @@ def run(args: argparse.Namespace, *, stdin: TextIO | None, out: TextIO, err: Tex
     if isinstance(compiled, int):
         return compiled
     from mesh_compile.emit.table_cells import NothingToShow
+    from mesh_compile.cli.parallel_dump import ChildFailed
     try:
         write(out, render(KINDS[args.resource], compiled.config, args))
     except NothingToShow as exc:   # istioctl's own message for an empty table
         err.write(f"{exc}\n")
+    except ChildFailed as exc:
+        err.write(f"Error: {exc}; the output is incomplete (MESH_COMPILE_JOBS=1 writes in one process)\n")
+        return 1
     return 1 if compiled.invalid else 0
