@@ -7,7 +7,7 @@ service port) are computed once here.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from mesh_compile.index import endpoints as E
@@ -19,18 +19,14 @@ from mesh_compile.index.services import (KUBERNETES, Service, ServicePort, from_
 
 
 @dataclass
-class VirtualServiceView:
-    """A VirtualService with hosts and gateways resolved once (facts 2.4)."""
+class _ConfigView:
+    """One Istio object as the index holds it. spec, namespace and name are copied from the config
+    once: the route builders read them tens of thousands of times."""
 
     config: Any
-    hosts: list[str]
-    gateways: list[str]
-    export_to: list[str]
-    order: int
-    # copied from config once: the route builders read them tens of thousands of times
-    spec: Any = None
-    namespace: str = ""
-    name: str = ""
+    spec: Any = field(init=False, repr=False)
+    namespace: str = field(init=False)
+    name: str = field(init=False)
 
     def __post_init__(self) -> None:
         self.spec = self.config.spec
@@ -39,19 +35,20 @@ class VirtualServiceView:
 
 
 @dataclass
-class DestinationRuleView:
-    config: Any
+class VirtualServiceView(_ConfigView):
+    """A VirtualService with hosts and gateways resolved once (facts 2.4)."""
+
+    hosts: list[str]
+    gateways: list[str]
+    export_to: list[str]
+    order: int
+
+
+@dataclass
+class DestinationRuleView(_ConfigView):
     host: str
     export_to: list[str]
     order: int
-    spec: Any = None
-    namespace: str = ""
-    name: str = ""
-
-    def __post_init__(self) -> None:
-        self.spec = self.config.spec
-        self.namespace = self.config.meta.namespace
-        self.name = self.config.meta.name
 
 
 def _is_delegate_root(view: VirtualServiceView) -> bool:
