@@ -2,8 +2,11 @@
 still arrive whole, through a pipe, with the command's exit status, and in-process runs keep nothing."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+
+import pytest
 
 from mesh_compile.cli import quick_exit
 from mesh_compile.cli.main import run
@@ -39,3 +42,12 @@ def test_a_reader_that_leaves_early_is_no_error():
 def test_in_process_runs_keep_nothing():
     run(ROUTES)
     assert not quick_exit._kept
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+def test_a_full_disk_is_an_error_message_not_a_traceback():
+    with open("/dev/full", "wb") as full:
+        proc = subprocess.run([sys.executable, "-m", "mesh_compile", *ROUTES], stdout=full, stderr=subprocess.PIPE,
+                              timeout=60)
+    assert proc.returncode == 1
+    assert b"No space left on device" in proc.stderr and b"Traceback" not in proc.stderr

@@ -85,6 +85,9 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None, out:
             return args._module.run(args, stdin=stdin, out=out, err=err)
     except BrokenPipeError:
         return 0
+    except OSError as exc:   # writing the output failed (a full disk, a closed stream): no traceback
+        err.write(f"Error: {exc}\n")
+        return 1
     except KeyboardInterrupt:
         return 130
     parser.print_help(err)

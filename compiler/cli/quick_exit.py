@@ -44,9 +44,15 @@ def run_and_exit(main: Callable[[], int]) -> NoReturn:
     code = main()
     if not _enabled:
         raise SystemExit(code)
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (BrokenPipeError, ValueError):   # the reader left, or the stream is closed
-            pass
+    try:
+        sys.stdout.flush()
+    except (BrokenPipeError, ValueError):   # the reader left, or the stream is closed
+        pass
+    except OSError as exc:                  # a full disk: say so, as a normal exit would
+        sys.stderr.write(f"Error: {exc}\n")
+        code = code or 1
+    try:
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
     os._exit(code)
