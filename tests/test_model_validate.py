@@ -168,3 +168,23 @@ def test_mirror_percent_proto_name_is_an_alias_and_is_deprecated():
     obj, _ = findings("VirtualService", {"hosts": ["r"], "http": [route(("a", None), mirror={"host": "m"},
                                                                          mirror_percent=50)]})
     assert obj.spec.http[0].mirrorPercent == 50
+
+
+def _rule(*uris: str) -> dict:
+    return route(("a", None), match=[{"uri": {"prefix": u}} for u in uris])
+
+
+@pytest.mark.parametrize("rules, unreachable", [
+    # istiod's analyzeUnreachableHTTPRules (pkg/config/validation/validation.go at 1.30.3): a rule whose
+    # every match was seen in an earlier rule, however far back, is reported; one new match saves it.
+    ([_rule("/a"), _rule("/b"), _rule("/a")], ["spec.http.2"]),
+    ([_rule("/a"), _rule("/b"), _rule("/b", "/a")], ["spec.http.2"]),
+    ([_rule("/a"), _rule("/b"), _rule("/a", "/c"), _rule("/c")], ["spec.http.3"]),
+    ([_rule("/a"), _rule("/b"), _rule("/c")], []),
+    ([_rule("/a", "/a")], []),  # duplicates within the first rule: no earlier rule covers it
+])
+def test_unreachable_rules_compare_against_every_earlier_rule(rules, unreachable):
+    _, found = findings("VirtualService", {"hosts": ["r"], "http": rules})
+    assert [(path, level) for path, message, level in found if "not used" in message] == \
+        [(p, WARNING) for p in unreachable]
+    assert all("all matches used by prior rules" in m for _, m, _ in found if "not used" in m)

@@ -54,10 +54,12 @@ class ObjectCollector:
         if _is_list(data):
             self.list_items(node, data, at)
             return
-        missing = [k for k in ("apiVersion", "kind") if not _nonempty_str(data.get(k))]
-        if missing:
-            self.warn(line, f"object has no {' or '.join(missing)}; skipped", data)
-            return
+        api_version, kind = data.get("apiVersion"), data.get("kind")
+        if not (api_version and kind and type(api_version) is str and type(kind) is str):  # the usual case, fast
+            missing = [k for k in ("apiVersion", "kind") if not _nonempty_str(data.get(k))]
+            if missing:
+                self.warn(line, f"object has no {' or '.join(missing)}; skipped", data)
+                return
         if node is not None:
             span = Span.of(node, self.text)
         self.objects.append(RawObject(data, Source(self.file, line), span))

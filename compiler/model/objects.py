@@ -9,6 +9,7 @@ Any Error means the object would have been rejected, so no ConfigObject is retur
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -96,33 +97,49 @@ def _check_kind(data: dict, where: _Located) -> tuple[KindInfo | None, list[Prob
     for key, value in (("apiVersion", api_version), ("kind", kind)):
         if not isinstance(value, str) or not value:
             return None, [where.problem(Finding((key,), f'"{key}" is missing or not a string'))]
+    info, finding = _kind_info(api_version, kind)
+    return info, [where.problem(finding)] if finding is not None else []
+
+
+@lru_cache(maxsize=1024)
+def _kind_info(api_version: str, kind: str) -> tuple[KindInfo | None, Finding | None]:
+    """The KindInfo of a served (apiVersion, kind), else the Finding that skips or rejects it.
+    Memoised: a mesh holds a handful of pairs, asked once per object."""
     info = lookup(api_version, kind)
     if info is None:
-        return None, [where.problem(Finding((), f"kind {kind} ({api_version}) is not used; skipped", INFO))]
+        return None, Finding((), f"kind {kind} ({api_version}) is not used; skipped", INFO)
     version = split_api_version(api_version)[1]
     if version not in info.versions:
         served = ", ".join(info.api_versions())
         msg = f"apiVersion {api_version} is not served for kind {kind} (use one of: {served})"
-        return None, [where.problem(Finding(("apiVersion",), msg))]
-    return info, []
+        return None, Finding(("apiVersion",), msg)
+    return info, None
 
 
 def parse_object(raw: "RawObject", default_namespace: str = "default") -> tuple[ConfigObject | None, list[Problem]]:
     """Type-check and validate one loaded object. Returns (object, problems); the object is None
     when the kind is skipped or any Error was found."""
     data = raw.data if isinstance(raw.data, dict) else {}
-    meta_raw = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
-    name = meta_raw.get("name") if isinstance(meta_raw.get("name"), str) else None
-    namespace = meta_raw.get("namespace") if isinstance(meta_raw.get("namespace"), str) else default_namespace
-    where = _Located(raw, data.get("kind") if isinstance(data.get("kind"), str) else None, namespace, name)
+    meta_raw = data.get("metadata")
+    if not isinstance(meta_raw, dict):
+        meta_raw = {}
+    name = meta_raw.get("name")
+    namespace = meta_raw.get("namespace")
+    kind = data.get("kind")
+    where = _Located(raw, kind if isinstance(kind, str) else None,
+                     namespace if isinstance(namespace, str) else default_namespace,
+                     name if isinstance(name, str) else None)
     if not isinstance(raw.data, dict):
         return None, [where.problem(Finding((), "an object must be a mapping with apiVersion, kind, metadata"))]
     info, problems = _check_kind(data, where)
     if info is None:
         return None, problems
     obj, findings = parse_data(info, data, default_namespace)
-    problems = [where.problem(f) for f in findings]
-    if obj is None or any(p.level == ERROR for p in problems):
+    if findings:
+        problems = [where.problem(f) for f in findings]
+        if any(p.level == ERROR for p in problems):
+            return None, problems
+    if obj is None:
         return None, problems
     spec = getattr(obj, "spec", obj)
     return ConfigObject(info.kind, data["apiVersion"], obj.metadata, spec, obj, raw.source), problems

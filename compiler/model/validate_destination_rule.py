@@ -23,8 +23,10 @@ def validate(spec: DestinationRuleSpec, namespace: str) -> Iterator[Finding]:
         seen.add(subset.name)
         yield from check_subset_name(path + ("name",), subset.name)
         yield from check_labels(path + ("labels",), subset.labels)
-        yield from check_traffic_policy(path + ("trafficPolicy",), subset.trafficPolicy)
-    yield from check_export_to(ROOT + ("exportTo",), spec.exportTo, namespace)
+        if subset.trafficPolicy is not None:
+            yield from check_traffic_policy(path + ("trafficPolicy",), subset.trafficPolicy)
+    if spec.exportTo:
+        yield from check_export_to(ROOT + ("exportTo",), spec.exportTo, namespace)
     if spec.workloadSelector is not None and any(e not in (".", namespace) for e in spec.exportTo):
         yield error(ROOT + ("exportTo",),
                     "destination rule with workload selector cannot have exportTo beyond current namespace")
@@ -55,10 +57,15 @@ def check_traffic_policy(path: Path, policy: TrafficPolicy | None) -> Iterator[F
 
 
 def _check_policy_parts(path: Path, policy) -> Iterator[Finding]:
-    yield from _check_outlier(path + ("outlierDetection",), policy.outlierDetection)
-    yield from check_connection_pool(path + ("connectionPool",), policy.connectionPool)
-    yield from _check_load_balancer(path + ("loadBalancer",), policy.loadBalancer)
-    yield from _check_client_tls(path + ("tls",), policy.tls)
+    # each part is checked only when set (an unset part has nothing to check): this runs per policy
+    if policy.outlierDetection is not None:
+        yield from _check_outlier(path + ("outlierDetection",), policy.outlierDetection)
+    if policy.connectionPool is not None:
+        yield from check_connection_pool(path + ("connectionPool",), policy.connectionPool)
+    if policy.loadBalancer is not None:
+        yield from _check_load_balancer(path + ("loadBalancer",), policy.loadBalancer)
+    if policy.tls is not None:
+        yield from _check_client_tls(path + ("tls",), policy.tls)
 
 def _check_client_tls(path: Path, tls) -> Iterator[Finding]:
     if tls is None:
@@ -104,7 +111,11 @@ def check_connection_pool(path: Path, pool: ConnectionPoolSettings | None) -> It
         settings = getattr(pool, part)
         if settings is None:
             continue
-        for name, value in settings:
+        # the fields' values, as iterating the model gives them (no extras: the model forbids them)
+        # without pydantic's per-field generator; unset fields are None and have nothing to check
+        for name, value in settings.__dict__.items():
+            if value is None:
+                continue
             if isinstance(value, int) and not isinstance(value, bool) and value < 0:
                 yield error(path + (part, name), f"{name} must be non-negative")
             elif isinstance(value, str) and name != "h2UpgradePolicy" and not (part == "tcp" and name == "idleTimeout"):

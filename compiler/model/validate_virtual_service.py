@@ -42,8 +42,10 @@ def validate(spec: VirtualServiceSpec, namespace: str) -> Iterator[Finding]:
         yield from _check_tls_route(ROOT + ("tls", i), tls, spec)
     for i, tcp in enumerate(spec.tcp):
         yield from _check_l4_route(ROOT + ("tcp", i), tcp.match, tcp.route, "TCP")
-    yield from check_export_to(ROOT + ("exportTo",), spec.exportTo, namespace)
-    yield from _unreachable_rules(spec.http)
+    if spec.exportTo:
+        yield from check_export_to(ROOT + ("exportTo",), spec.exportTo, namespace)
+    if len(spec.http) > 1:  # one rule cannot shadow itself
+        yield from _unreachable_rules(spec.http)
 
 
 def _delegate_rules(spec: VirtualServiceSpec) -> Iterator[Finding]:
@@ -89,19 +91,37 @@ def _check_hosts(spec: VirtualServiceSpec) -> Iterator[Finding]:
 
 
 def _check_http_route(path: Path, route: HTTPRoute, is_delegate: bool) -> Iterator[Finding]:
+    # Each check is entered only when its field is set (it finds nothing otherwise): this runs on
+    # every HTTP route of the mesh, and most routes set only match, route and a timeout.
     yield from _route_conflicts(path, route, is_delegate)
     for j, match in enumerate(route.match):
         yield from _check_match(path + ("match", j), match)
-    yield from _check_headers(path + ("headers",), route.headers)
-    yield from _check_cors(path + ("corsPolicy",), route.corsPolicy)
-    yield from _check_fault(path + ("fault",), route.fault)
-    yield from _check_mirrors(path, route)
-    yield from _check_redirect(path + ("redirect",), route)
-    yield from _check_direct_response(path + ("directResponse",), route)
-    yield from _check_retries(path + ("retries",), route.retries)
-    yield from _check_rewrite(path + ("rewrite",), route)
+    if route.headers is not None:
+        yield from _check_headers(path + ("headers",), route.headers)
+    if route.corsPolicy is not None:
+        yield from _check_cors(path + ("corsPolicy",), route.corsPolicy)
+    if route.fault is not None:
+        yield from _check_fault(path + ("fault",), route.fault)
+    if _has_mirror_fields(route):
+        yield from _check_mirrors(path, route)
+    if route.redirect is not None:
+        yield from _check_redirect(path + ("redirect",), route)
+    if route.directResponse is not None:
+        yield from _check_direct_response(path + ("directResponse",), route)
+    if route.retries is not None:
+        yield from _check_retries(path + ("retries",), route.retries)
+    if route.rewrite is not None:
+        yield from _check_rewrite(path + ("rewrite",), route)
     yield from _check_destinations(path + ("route",), route.route, http=True)
-    yield from check_duration_ms(path + ("timeout",), route.timeout)
+    if route.timeout is not None:
+        yield from check_duration_ms(path + ("timeout",), route.timeout)
+
+
+def _has_mirror_fields(route: HTTPRoute) -> bool:
+    """Whether _check_mirrors has anything to look at."""
+    fields_set = route.model_fields_set
+    return (route.mirror is not None or bool(route.mirrors) or route.mirrorPercentage is not None
+            or "mirrorPercent" in fields_set or "mirror_percent" in fields_set)
 
 
 def _route_conflicts(path: Path, route: HTTPRoute, is_delegate: bool) -> Iterator[Finding]:
@@ -130,15 +150,19 @@ def _check_match(path: Path, match: HTTPMatchRequest) -> Iterator[Finding]:
             yield from check_header_name(path + (field, name), name)
             if not (field == "withoutHeaders" and sm.regex == "*"):  # `*` means "present"
                 yield from check_string_match(path + (field, name), sm, field)
-    yield from check_string_match(path + ("uri",), match.uri, "uri", allow_empty_prefix=True)
+    if match.uri is not None:  # the checks below are entered only for fields that are set
+        yield from check_string_match(path + ("uri",), match.uri, "uri", allow_empty_prefix=True)
     for field in ("scheme", "method", "authority"):
-        yield from check_string_match(path + (field,), getattr(match, field), field)
+        if (sm := getattr(match, field)) is not None:
+            yield from check_string_match(path + (field,), sm, field)
     for name, sm in match.queryParams.items():
         yield from check_string_match(path + ("queryParams", name), sm, "queryParams")
     if match.port:
         yield from check_port(path + ("port",), match.port)
-    yield from check_labels(path + ("sourceLabels",), match.sourceLabels)
-    yield from _check_gateway_names(path + ("gateways",), match.gateways)
+    if match.sourceLabels:
+        yield from check_labels(path + ("sourceLabels",), match.sourceLabels)
+    if match.gateways:
+        yield from _check_gateway_names(path + ("gateways",), match.gateways)
     if match.sourceNamespace and not is_dns1123_label(match.sourceNamespace):
         yield error(path + ("sourceNamespace",), f"sourceNamespace match {match.sourceNamespace} is invalid")
 
@@ -293,7 +317,7 @@ def _check_destinations(path: Path, routes: list, http: bool) -> Iterator[Findin
     total = 0
     for i, dest in enumerate(routes):
         yield from _check_destination(path + (i, "destination"), dest.destination)
-        if http:
+        if http and dest.headers is not None:
             yield from _check_headers(path + (i, "headers"), dest.headers)
         weight = dest.weight or 0
         if weight < 0:
@@ -345,6 +369,9 @@ def _unreachable_rules(routes: list[HTTPRoute]) -> Iterator[Finding]:
     """Warnings like istiod's VirtualServiceUnreachableRule: after a rule without matches, or a rule
     whose every match repeats an earlier one, nothing more can be reached."""
     seen: dict[str, int] = {}
+    # the last rule with matches, and its keys if computed, not in `seen` yet: serializing matches is
+    # the costly part, done only once a later rule needs to be compared
+    last: tuple[int, HTTPRoute, list[str] | None] | None = None
     catch_all = -1
     for i, route in enumerate(routes):
         path = ROOT + ("http", i)
@@ -357,9 +384,17 @@ def _unreachable_rules(routes: list[HTTPRoute]) -> Iterator[Finding]:
             continue
         if catch_all >= 0:
             continue
-        keys = [m.model_dump_json(exclude_defaults=True, exclude={"name"}) for m in route.match]
-        if all(k in seen for k in keys):
+        if last is not None:
+            j, earlier, earlier_keys = last
+            for k in earlier_keys if earlier_keys is not None else _match_keys(earlier):
+                seen.setdefault(k, j)
+        keys = _match_keys(route) if seen else None  # with nothing seen, no rule is shadowed
+        if keys is not None and all(k in seen for k in keys):
             yield Finding(path, f"virtualService rule #{i} not used (all matches used by prior rules)", WARNING,
                           UNREACHABLE_RULE)
-        for k in keys:
-            seen.setdefault(k, i)
+        last = (i, route, keys)
+
+
+def _match_keys(route: HTTPRoute) -> list[str]:
+    """One key per match of `route`; equal keys are matches that select the same requests."""
+    return [m.model_dump_json(exclude_defaults=True, exclude={"name"}) for m in route.match]
