@@ -46,15 +46,19 @@ class ReloadCache:
         changed, self._mesh_config_text = text is None or text != self._mesh_config_text, text
         return {"MeshConfig"} if changed else set()
 
-    def parse(self, raw: Any, default_namespace: str, into: dict) -> tuple[Any, list[Problem]]:
+    def parse_all(self, raws: list[Any], default_namespace: str) -> list[tuple[Any, list[Problem]]]:
+        """(object, problems) per raw object, parsing only those the last load did not see; what this
+        load used is kept for the next one (one loop: it runs for every object of every reload)."""
         from mesh_compile.model.objects import parse_object
-        hit = self.parsed.get(id(raw))
-        if hit is not None and hit[0] is raw:
-            obj, problems = hit[1], hit[2]
-        else:
-            obj, problems = parse_object(raw, default_namespace)
-        into[id(raw)] = (raw, obj, problems)
-        return obj, problems
+        last, now, out = self.parsed, {}, []
+        for raw in raws:
+            hit = last.get(id(raw))
+            if hit is None or hit[0] is not raw:
+                hit = (raw, *parse_object(raw, default_namespace))
+            now[id(raw)] = hit
+            out.append((hit[1], hit[2]))
+        self.parsed = now
+        return out
 
 
 def _mesh_from_configmap(obj: Any) -> tuple[Any, list[Problem]]:
@@ -78,13 +82,12 @@ def load_mesh(paths: Sequence[str], *, mesh_config: str | None = None, stdin: Te
     result = LoadedMesh(index=None, problems=list(loaded.problems), fatal=list(loaded.fatal))
     if result.fatal:
         return result
-    mesh, parsed = None, {}
-    for raw in loaded.objects:
-        if cache is not None:
-            obj, problems = cache.parse(raw, default_namespace, parsed)
-        else:
-            obj, problems = parse_object(raw, default_namespace)
-        result.problems.extend(problems)
+    mesh = None
+    parsed = (cache.parse_all(loaded.objects, default_namespace) if cache is not None
+              else [parse_object(raw, default_namespace) for raw in loaded.objects])
+    for obj, problems in parsed:
+        if problems:
+            result.problems.extend(problems)
         if obj is None:
             continue
         if obj.kind == "ConfigMap":
@@ -104,7 +107,6 @@ def load_mesh(paths: Sequence[str], *, mesh_config: str | None = None, stdin: Te
     result.index = MeshIndex(result.objects, settings_from(mesh), external_name_alias=external_name_alias,
                              roots_in_creation_order=roots_in_creation_order)
     if cache is not None:
-        cache.parsed = parsed
         result.changed_kinds = cache.documents.commit() | cache.mesh_config_changed(mesh_config)
     return result
 

@@ -170,8 +170,8 @@ def istio_only_reason(any_json: AnyValue) -> Optional[str]:
 
 def strip_istio_only(obj: AnyValue, where: str, notes: list[Note], same: AnyValue = None) -> AnyValue:
     """Remove Istio-only extensions: list items (filters) that hold one, and map entries that are one.
-    `same` (a mesh_compile_xds.ads.reuse.ReuseCache): a virtual host's `routes` list met again as the
-    very same object gives the last result (serve reloads keep unchanged routes: build/route_memo.py)."""
+    `same` (a mesh_compile_xds.ads.reuse.ReuseCache): a virtual host, or its `routes` list, met again as
+    the very same object gives the last result (serve reloads keep unchanged ones: build/route_memo.py)."""
     if isinstance(obj, list):
         kept = []
         for item in obj:
@@ -190,13 +190,28 @@ def strip_istio_only(obj: AnyValue, where: str, notes: list[Note], same: AnyValu
                 continue
             if same is not None and key == "routes" and isinstance(value, list):
                 out[key] = _strip_same(value, where, notes, same)
+            elif same is not None and key == "virtualHosts" and isinstance(value, list):
+                out[key] = _strip_items_same(value, where, notes, same)
             else:
                 out[key] = strip_istio_only(value, where, notes, same)
         return out
     return obj
 
 
-def _strip_same(value: list, where: str, notes: list[Note], same: AnyValue) -> list:
+def _strip_items_same(items: list, where: str, notes: list[Note], same: AnyValue) -> list:
+    """The list branch of strip_istio_only, each item (a virtual host) found by identity when it can be."""
+    kept = []
+    for item in items:
+        reason = _item_reason(item)
+        if reason:
+            notes.append(Note(f"removed {_item_name(item)} ({reason})", where))
+            continue
+        kept.append(_strip_same(item, where, notes, same) if isinstance(item, dict)
+                    else strip_istio_only(item, where, notes, same))
+    return kept
+
+
+def _strip_same(value: AnyValue, where: str, notes: list[Note], same: AnyValue) -> AnyValue:
     found = same.get_same(value, ("strip", where))
     if found is None:
         its_notes: list[Note] = []

@@ -98,3 +98,22 @@ def test_same_object_lookups_check_identity_not_just_the_id():
     assert cache.get_same(obj) == "done" and cache.get_same({"name": "a"}) is None
     cache.finish()
     assert cache.get_same(obj) == "done"       # the previous build's, while the object lives
+
+
+def test_virtual_hosts_met_again_are_rewritten_once_and_equal_a_fresh_build():
+    """A large route configuration made anew around the same virtual host objects (build/route_memo.py):
+    its unchanged hosts are taken by identity, the output equals a fresh localise, notes included."""
+    stats = {"istio.stats": {"@type": "type.googleapis.com/stats.PluginConfig"}}
+    hosts = [{"name": f"h{i}:80", "domains": [f"h{i}"], "routes": [{"match": {"prefix": "/"},
+              "route": {"cluster": f"c{i}"}}], "typedPerFilterConfig": stats} for i in range(20)]
+    cache, opts = ReuseCache(), LocalOptions()
+    first = localise({"routes": [{"name": "80", "virtualHosts": hosts}]}, opts, cache)
+    edited = dict(hosts[5], domains=["other"])
+    second_in = {"routes": [{"name": "80", "virtualHosts": [*hosts[:5], edited, *hosts[6:]]}]}
+    second = localise(second_in, opts, cache)
+    old, new = first.resources["routes"][0]["virtualHosts"], second.resources["routes"][0]["virtualHosts"]
+    assert all(new[i] is old[i] for i in range(20) if i != 5) and new[5] is not old[5]
+    fresh = localise(copy.deepcopy(second_in), opts)
+    assert second.resources == fresh.resources and second.notes == fresh.notes
+    assert new[5]["typedPerFilterConfig"] == {} and new[5]["domains"] == ["other"]   # istio.stats removed
+    assert any("istio.stats" in line for line in second.notes)

@@ -2,6 +2,7 @@
 protobuf gives for the whole message (the resource version is a hash of them)."""
 from __future__ import annotations
 
+import copy
 from importlib import resources
 
 import pytest
@@ -39,9 +40,30 @@ def test_spliced_bytes_equal_whole_message(name):
     cache = ReuseCache()
     assert route_config_bytes(r, cache) == whole(r)
     cache.finish()
-    r["virtualHosts"][7]["routes"][0]["route"]["weightedClusters"]["clusters"][0]["weight"] = 80
-    r["virtualHosts"][7]["routes"][0]["route"]["weightedClusters"]["clusters"][1]["weight"] = 20
+    # The compiler hands an edited host over as a new object (resources are never changed in place).
+    r = dict(r, virtualHosts=list(r["virtualHosts"]))
+    edited = r["virtualHosts"][7] = copy.deepcopy(r["virtualHosts"][7])
+    edited["routes"][0]["route"]["weightedClusters"]["clusters"][0]["weight"] = 80
+    edited["routes"][0]["route"]["weightedClusters"]["clusters"][1]["weight"] = 20
     assert route_config_bytes(r, cache) == whole(r)      # one host re-encoded, the rest reused
+
+
+def test_hosts_met_again_as_the_same_objects_are_not_encoded_again(monkeypatch):
+    r = route(40)
+    cache = ReuseCache()
+    first = route_config_bytes(r, cache)
+    cache.finish()
+    encoded, keyed = [], []
+    import mesh_compile_xds.parse as parse
+    real, real_key = parse.parse_json, splice.content_key
+    monkeypatch.setattr(parse, "parse_json", lambda *a: encoded.append(a) or real(*a))
+    monkeypatch.setattr(splice, "content_key", lambda *a: keyed.append(a[1]) or real_key(*a))
+    changed = copy.deepcopy(r["virtualHosts"][3])
+    changed["domains"] = ["other"]
+    again = dict(r, virtualHosts=[*r["virtualHosts"][:3], changed, *r["virtualHosts"][4:]])
+    assert route_config_bytes(again, cache) == whole(again) != first
+    assert [a[1] for a in encoded] == [changed]          # only the new host was parsed,
+    assert keyed == [changed]                            # the others found by identity, not content
 
 
 def test_small_or_invalid_configs_are_left_to_the_whole_message():

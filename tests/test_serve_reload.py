@@ -113,3 +113,23 @@ def test_a_virtual_service_edit_under_sidecar_egress_scoping_rebuilds_clusters(t
     second = compile_all(mc)
     assert mc.changes[-1] == {"VirtualService"} and second["clusters"] is not first["clusters"]
     assert second == compile_all(MeshCompiler([str(mesh)]))
+
+
+@pytest.mark.parametrize("edit", ["vs weights", "dr subset"])
+def test_equal_virtual_hosts_are_handed_over_as_the_same_objects(tmp_path: Path, edit: str):
+    """route_memo.py: a virtual host equal to the last build's is that very object (the server then finds
+    it by identity), whatever changed; a changed one is new."""
+    mesh = tmp_path / "mesh.yaml"
+    mesh.write_text(BASE)
+    mc = MeshCompiler([str(mesh)])
+    first = compile_all(mc)
+    mesh.write_text(EDITS[edit](BASE))
+    second = compile_all(mc)
+    before = {(rc["name"], vh["name"]): vh for rc in first["routes"] for vh in rc["virtualHosts"]}
+    after = {(rc["name"], vh["name"]): vh for rc in second["routes"] for vh in rc["virtualHosts"]}
+    ratings = ("9080", "ratings.default.svc.cluster.local:9080")
+    reviews = ("9080", "reviews.default.svc.cluster.local:9080")
+    assert after[ratings] is before[ratings]
+    if edit == "vs weights":
+        assert after[reviews] is not before[reviews] and after[reviews] != before[reviews]
+    assert second == compile_all(MeshCompiler([str(mesh)]))

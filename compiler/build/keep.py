@@ -27,6 +27,8 @@ def keep_unchanged(cfg: Any, previous: Any, changed: set[str]) -> list[str]:
     route_only = changed <= ROUTE_ONLY_KINDS and not cfg.proxy.is_gateway
     if route_only:
         cfg.route_memo = previous.route_memo           # unchanged VirtualServices keep their routes
+    elif previous.route_memo is not None:
+        cfg.route_memo = previous.route_memo.hosts_only()   # equal virtual hosts stay the same objects
     if not changed:
         kinds = ["clusters", "endpoints", "routes", "listeners"]
     elif route_only and _no_egress_scoping(cfg):

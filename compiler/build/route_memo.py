@@ -5,6 +5,11 @@ build reads: services, DestinationRules, the mesh config, the proxy. When only V
 (build/keep.py decides), an unchanged VirtualService (the same parsed object, kept by the reload cache)
 gives the same routes, so they are taken from the last build. Roots with delegates are always translated
 again: their routes also depend on the delegates, which may be what changed.
+
+Virtual hosts are handed over as the very objects of the last build when they come out equal to it, so
+the server's later stages (proto/ads/local.py, snapshot.py) find them by identity instead of walking or
+serializing thousands of unchanged hosts again. Equality makes this safe whatever changed; built
+resources are never changed afterwards.
 """
 from __future__ import annotations
 
@@ -15,6 +20,8 @@ class RouteMemo:
     def __init__(self, previous: "RouteMemo | None" = None) -> None:
         self._previous = previous._entries if previous is not None else {}
         self._entries: dict[tuple[int, int], tuple[Any, list[dict]]] = {}
+        self._previous_hosts = previous._hosts if previous is not None else {}
+        self._hosts: dict[tuple[int, str], dict] = {}
 
     def routes(self, config: Any, port: int, build: Callable[[], list[dict]]) -> list[dict]:
         """`build()`'s routes for (config, port), or the last build's when config is the same object."""
@@ -24,3 +31,19 @@ class RouteMemo:
             hit = (config, build())
         self._entries[key] = hit                     # only what this build used is handed on
         return hit[1]
+
+    def hosts_only(self) -> "RouteMemo":
+        """A memo with this one's virtual hosts but no routes: what any reload may keep (the equality
+        check makes hosts safe to offer whatever changed; routes need build/keep.py's conditions)."""
+        memo = RouteMemo()
+        memo._hosts = self._hosts
+        return memo
+
+    def virtual_host(self, port: int, vhost: dict) -> dict:
+        """`vhost`, or the equal virtual host of the same name and port from the last build (or this one).
+        Unchanged routes are the same lists (routes() above), so the comparison is mostly identity."""
+        key = (port, vhost["name"])
+        old = self._hosts.get(key) or self._previous_hosts.get(key)
+        kept = old if old is not None and old == vhost else vhost
+        self._hosts[key] = kept
+        return kept

@@ -156,7 +156,8 @@ def _virtual_hosts(index: MeshIndex, proxy: Proxy, scope: Scope, port: int, b: B
     for svc in http:
         if id(svc) not in claimed:
             wrappers.append(_Wrapper([default_route(svc, port, index, proxy, b)], [svc]))
-    return _cut_vhosts(wrappers, http, proxy, port, index, b)
+    vhosts = _cut_vhosts(wrappers, http, proxy, port, index, b)
+    return vhosts if memo is None else [memo.virtual_host(port, vh) for vh in vhosts]
 
 
 def _vs_wrappers(index: MeshIndex, vss: list, port: int, services: list[Service], ctx: RouteContext,

@@ -22,20 +22,28 @@ class DocumentCache:
         self._last: dict[DocKey, Entry] = {}
         self._now: dict[DocKey, Entry] = {}
         self._uncached: set[str] = set()
+        self._added: set[str] = set()     # kinds of the documents not in the last load
+        self._taken = 0                   # documents of the last load seen again
 
     def begin(self) -> None:
         """Start a load (what an unfinished earlier one left is dropped)."""
-        self._now, self._uncached = {}, set()
+        self._now, self._uncached, self._added, self._taken = {}, set(), set(), 0
 
     def known(self, key: DocKey) -> bool:
         return key in self._last
 
     def take(self, key: DocKey) -> Entry:
         """The last load's objects and warnings for a known document, kept for the next load too."""
+        if key not in self._now:
+            self._taken += 1
         entry = self._now[key] = self._last[key]
         return entry
 
     def put(self, key: DocKey, objects: list[RawObject], problems: list[Problem]) -> None:
+        if key not in self._last:
+            self._added.update(raw.kind or "" for raw in objects)
+        elif key not in self._now:
+            self._taken += 1
         self._now[key] = (objects, problems)
 
     def uncached(self, objects: Iterable[RawObject]) -> None:
@@ -44,10 +52,10 @@ class DocumentCache:
 
     def commit(self) -> set[str]:
         """End a successful load: the kinds of the objects that changed since the last commit."""
-        changed = set(self._uncached)
-        for entries, other in ((self._now, self._last), (self._last, self._now)):
-            for key, (objects, _problems) in entries.items():
-                if key not in other:
+        changed = self._uncached | self._added
+        if self._taken != len(self._last):       # some documents of the last load are gone
+            for key, (objects, _problems) in self._last.items():
+                if key not in self._now:
                     changed.update(raw.kind or "" for raw in objects)
         self._last, self._now = self._now, {}
         return changed

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
 from .reuse import ReuseCache, content_key
+from .splice import spliced
 
 ISTIO_SDS_CLUSTER = "sds-grpc"
 RAW_BUFFER = "envoy.transport_sockets.raw_buffer"
@@ -117,7 +118,7 @@ def _rewrite_cached(kind: str, res: dict, opts: LocalOptions, cache: ReuseCache)
     done = cache.get_same(res, variant)
     if done is not None:
         return done
-    key = content_key(kind, res)
+    key = None if kind == "routes" and spliced(res) else content_key(kind, res)   # hosts: by identity
     key = None if key is None else (*variant, key)
     done = cache.get(key)
     if done is None:

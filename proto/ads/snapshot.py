@@ -13,7 +13,7 @@ from google.protobuf.any_pb2 import Any as AnyProto
 
 from . import typeurls
 from .reuse import ReuseCache, content_key
-from .splice import route_config_bytes
+from .splice import route_config_bytes, spliced
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ def _encode_list(type_url: str, kind: str, items: list[dict],
     for item in items:
         encoded = cache.get_same(item)
         if encoded is None:
-            key = content_key(kind, item)
+            key = None if kind == "route" and spliced(item) else content_key(kind, item)
             encoded = cache.get(key)
             if encoded is None:
                 encoded = _encode(type_url, kind, item, cache)

@@ -6,7 +6,8 @@ VirtualService changes one host. Protobuf's wire format lets a message be writte
 repeated message field is its items, each as (tag, length, bytes), and deterministic serialization
 writes fields in field-number order. RouteConfiguration's `name` is field 1 and `virtual_hosts` field
 2, so the whole message is: the name, then each host's own encoding, then every other field. Each
-host's bytes are cached by its JSON content; the result is the same bytes as encoding the whole
+host's bytes are cached by its JSON content (and by identity, for a host handed over again as the very
+same object); the result is the same bytes as encoding the whole
 message (tests/test_ads_splice.py checks this on compiled route configs).
 """
 from __future__ import annotations
@@ -21,6 +22,13 @@ _NAME_TAG = 0x0A       # field 1 (name), wire type 2 (length-delimited)
 _HOSTS_TAG = b"\x12"   # field 2 (virtual_hosts), wire type 2
 
 
+def spliced(item: dict) -> bool:
+    """Whether route_config_bytes encodes `item` host by host. Such a config is not worth a content key
+    of its own: its unchanged hosts are found by identity, and an edited config would miss anyway."""
+    hosts = item.get("virtualHosts")
+    return isinstance(hosts, list) and len(hosts) >= SPLIT_AT
+
+
 def route_config_bytes(item: dict, cache: ReuseCache) -> Optional[bytes]:
     """The deterministic encoding of RouteConfiguration `item`, built from cached per-host parts; None
     when it should be encoded whole (few hosts, or some part does not parse: the whole message then
@@ -33,14 +41,17 @@ def route_config_bytes(item: dict, cache: ReuseCache) -> Optional[bytes]:
         return None
     parts = []
     for host in hosts:
-        key = content_key("virtualHost", host)
-        encoded = cache.get(key)
+        encoded = cache.get_same(host, "virtualHost")   # the very host of the last build (route_memo.py)
         if encoded is None:
-            try:
-                encoded = parse_json(VIRTUAL_HOST, host).message.SerializeToString(deterministic=True)
-            except ResourceError:
-                return None
-            cache.put(key, encoded)
+            key = content_key("virtualHost", host)
+            encoded = cache.get(key)
+            if encoded is None:
+                try:
+                    encoded = parse_json(VIRTUAL_HOST, host).message.SerializeToString(deterministic=True)
+                except ResourceError:
+                    return None
+                cache.put(key, encoded)
+            cache.put_same(host, encoded, "virtualHost")
         parts.append(encoded)
     shell = {k: v for k, v in item.items() if k != "virtualHosts"}
     try:
