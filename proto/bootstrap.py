@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from typing import Any as AnyValue, Iterable, Optional
+from typing import Any as AnyValue, Callable, Iterable, Optional
 
 from . import registry
 from .canonical import canonical_json
@@ -173,14 +173,7 @@ def strip_istio_only(obj: AnyValue, where: str, notes: list[Note], same: AnyValu
     `same` (a mesh_compile_xds.ads.reuse.ReuseCache): a virtual host, or its `routes` list, met again as
     the very same object gives the last result (serve reloads keep unchanged ones: build/route_memo.py)."""
     if isinstance(obj, list):
-        kept = []
-        for item in obj:
-            reason = _item_reason(item)
-            if reason:
-                notes.append(Note(f"removed {_item_name(item)} ({reason})", where))
-                continue
-            kept.append(strip_istio_only(item, where, notes, same))
-        return kept
+        return _strip_list(obj, where, notes, lambda item: strip_istio_only(item, where, notes, same))
     if isinstance(obj, dict):
         out = {}
         for key, value in obj.items():
@@ -198,17 +191,22 @@ def strip_istio_only(obj: AnyValue, where: str, notes: list[Note], same: AnyValu
     return obj
 
 
-def _strip_items_same(items: list, where: str, notes: list[Note], same: AnyValue) -> list:
-    """The list branch of strip_istio_only, each item (a virtual host) found by identity when it can be."""
+def _strip_list(items: list, where: str, notes: list[Note], strip_item: Callable[[AnyValue], AnyValue]) -> list:
+    """A list without the items that are Istio-only extensions, the others through strip_item."""
     kept = []
     for item in items:
         reason = _item_reason(item)
         if reason:
             notes.append(Note(f"removed {_item_name(item)} ({reason})", where))
             continue
-        kept.append(_strip_same(item, where, notes, same) if isinstance(item, dict)
-                    else strip_istio_only(item, where, notes, same))
+        kept.append(strip_item(item))
     return kept
+
+
+def _strip_items_same(items: list, where: str, notes: list[Note], same: AnyValue) -> list:
+    """The list branch of strip_istio_only, each item (a virtual host) found by identity when it can be."""
+    return _strip_list(items, where, notes, lambda item: _strip_same(item, where, notes, same)
+                       if isinstance(item, dict) else strip_istio_only(item, where, notes, same))
 
 
 def _strip_same(value: AnyValue, where: str, notes: list[Note], same: AnyValue) -> AnyValue:
