@@ -13,12 +13,12 @@ from mesh_compile.versions import Behaviour
 HTTP_OPTIONS_TYPE = "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
 
 
-# The clusters' edsConfig: one shared object (like tls.SDS_CONFIG), the builders never mutate emitted dicts.
-EDS_CONFIG = {"ads": {}, "initialFetchTimeout": "0s", "resourceApiVersion": "V3"}
-
-
 def eds_config() -> dict:
     return {"ads": {}, "initialFetchTimeout": "0s", "resourceApiVersion": "V3"}
+
+
+# The clusters' edsConfig: one shared object (like tls.SDS_CONFIG), the builders never mutate emitted dicts.
+EDS_CONFIG = eds_config()
 
 
 def mx_filter(b: Behaviour) -> dict:

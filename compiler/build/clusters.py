@@ -198,7 +198,7 @@ def _tls(svc: Service, sport: ServicePort, subset: str, policy: TP.Policy, ctype
         if tls.mode == "DISABLE":
             return None, None
         if tls.mode == "ISTIO_MUTUAL":
-            ctx = T.istio_mutual_context(tls.sni or sni, list(tls.subjectAltNames) or _sans(svc, sport, index),
+            ctx = T.istio_mutual_context(tls.sni or sni, list(tls.subjectAltNames) or index.service_sans(svc, sport),
                                          http2)
             return None, {"name": T.TLS_SOCKET, "typedConfig": ctx}
         if tls.credentialName:
@@ -212,17 +212,13 @@ def _tls(svc: Service, sport: ServicePort, subset: str, policy: TP.Policy, ctype
         return None, {"name": T.TLS_SOCKET, "typedConfig": ctx}
     if not index.mesh.enable_auto_mtls or svc.mesh_external:
         return None, None
-    ctx = T.istio_mutual_context(sni, _sans(svc, sport, index), http2)
+    ctx = T.istio_mutual_context(sni, index.service_sans(svc, sport), http2)
     if ctype == "ORIGINAL_DST":
         eps = index.endpoints(svc, sport)
         if eps and all(e.tls_mode == "istio" for e in eps):
             return None, {"name": T.TLS_SOCKET, "typedConfig": ctx}
         return None, None
     return T.auto_mtls_matches(ctx), None
-
-
-def _sans(svc: Service, sport: ServicePort, index: MeshIndex) -> list[str]:
-    return index.service_sans(svc, sport)
 
 
 def blackhole_cluster(index: MeshIndex, b: Behaviour) -> dict:

@@ -73,11 +73,12 @@ def write_config_dump(cfg: Any, stream: IO[bytes]) -> None:
         _child(cfg, turn_r, stream.fileno())
     os.close(turn_r)
     try:
-        _write(stream, [json_out.CONFIG_DUMP_OPEN])
+        stream.write(json_out.CONFIG_DUMP_OPEN)
         _write(stream, json_out.config_dump_section_chunks(dump.clusters_section(cfg)))
-        _write(stream, [json_out.CONFIG_DUMP_BETWEEN])
+        stream.write(json_out.CONFIG_DUMP_BETWEEN)
         stream.flush()
         _hand_over(turn_w)
+        turn_w = -1
         endpoints = dump.endpoints_section(cfg)
         _, status = os.waitpid(pid, 0)
         pid = 0
@@ -86,11 +87,13 @@ def write_config_dump(cfg: Any, stream: IO[bytes]) -> None:
             _write(stream, _middle_sections(cfg))
         elif code != 0:
             raise ChildFailed(f"the process writing listeners and routes failed (exit status {code})")
-        _write(stream, [json_out.CONFIG_DUMP_BETWEEN])
+        stream.write(json_out.CONFIG_DUMP_BETWEEN)
         _write(stream, json_out.config_dump_section_chunks(endpoints))
-        _write(stream, [json_out.CONFIG_DUMP_CLOSE])
+        stream.write(json_out.CONFIG_DUMP_CLOSE)
         stream.flush()
     finally:
+        if turn_w >= 0:   # never handed over: the child reads end-of-file
+            os.close(turn_w)
         if pid:   # the reader left early (a closed pipe) or this process failed: stop the child
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, TypeVar
 
 from mesh_compile.index import endpoints as E
 from mesh_compile.index.hosts import (host_matches, is_wildcard, resolve_gateway_name, resolve_short_name,
@@ -16,6 +16,8 @@ from mesh_compile.index.hosts import (host_matches, is_wildcard, resolve_gateway
 from mesh_compile.index.mesh_config import MeshSettings
 from mesh_compile.index.services import (KUBERNETES, Service, ServicePort, from_kube_service,
                                          from_service_entry)
+
+V = TypeVar("V")
 
 
 @dataclass
@@ -49,6 +51,13 @@ class DestinationRuleView(_ConfigView):
     host: str
     export_to: list[str]
     order: int
+
+
+def _memoised(cache: dict[Any, V], key: Any, find: Callable[[], V]) -> V:
+    """cache[key], found once: the index's answers per service port or host are asked for again and again."""
+    if key not in cache:
+        cache[key] = find()
+    return cache[key]
 
 
 def _is_delegate_root(view: VirtualServiceView) -> bool:
@@ -117,10 +126,7 @@ class MeshIndex:
     def service_for_host(self, host: str, namespace: str) -> Service | None:
         """The service with this exact hostname visible from `namespace`; own namespace first. Memoised:
         every route destination and EDS cluster asks."""
-        key = (host, namespace)
-        if key not in self._host_cache:
-            self._host_cache[key] = self._find_service_for_host(host, namespace)
-        return self._host_cache[key]
+        return _memoised(self._host_cache, (host, namespace), lambda: self._find_service_for_host(host, namespace))
 
     def _find_service_for_host(self, host: str, namespace: str) -> Service | None:
         candidates = self.services_by_host.get(host) or []
@@ -227,20 +233,15 @@ class MeshIndex:
 
     # --- endpoints ----------------------------------------------------------------------------------
     def endpoints(self, service: Service, sport: ServicePort) -> list[E.Endpoint]:
-        key = (service.hostname, service.namespace, sport.port)
-        if key not in self._endpoint_cache:
-            self._endpoint_cache[key] = self._find_endpoints(service, sport)
-        return self._endpoint_cache[key]
+        return _memoised(self._endpoint_cache, (service.hostname, service.namespace, sport.port),
+                         lambda: self._find_endpoints(service, sport))
 
     def service_sans(self, service: Service, sport: ServicePort) -> list[str]:
         """The SPIFFE identities of a Kubernetes service port's workloads, sorted (istiod's
         PushContext.ServiceAccounts, which clusters verify under Istio mTLS). Memoised like endpoints():
         every subset cluster of the port asks again. Shared: callers must not change the list."""
-        key = (service.hostname, service.namespace, sport.port)
-        found = self._sans_cache.get(key)
-        if found is None:
-            found = self._sans_cache[key] = self._find_sans(service, sport)
-        return found
+        return _memoised(self._sans_cache, (service.hostname, service.namespace, sport.port),
+                         lambda: self._find_sans(service, sport))
 
     def _find_sans(self, service: Service, sport: ServicePort) -> list[str]:
         if service.registry != KUBERNETES:
