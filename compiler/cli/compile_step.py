@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from mesh_compile.cli import quick_exit
-from mesh_compile.diagnostics import ERROR, Problem
+from mesh_compile.diagnostics import Problem
 
 
 class CommandError(Exception):
