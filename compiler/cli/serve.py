@@ -27,7 +27,7 @@ SERVE_EPILOG = """Serve-only rewrites (what `pc` prints is never changed; see to
 
 example (the demo mesh's pods are on 127.0.0.1; --workloads answers for them):
   mesh-compile serve deploy/webapp.istioinaction --demo-mesh --workloads --watch &
-  mesh-compile bootstrap deploy/webapp.istioinaction > envoy.yaml && envoy -c envoy.yaml &
+  mesh-compile bootstrap deploy/webapp.istioinaction > envoy.yaml && envoy -c envoy.yaml --component-log-level misc:error &
   curl -H 'Host: catalog.istioinaction' http://127.0.0.1:10080/
 """
 
@@ -322,7 +322,7 @@ def _banner(args: argparse.Namespace, serving: Serving, out: TextIO) -> None:
               f"{', watching the input' if serving.watcher else ''}. Ctrl-C stops it.\n")
     target = args.target or "deploy/NAME.NAMESPACE"
     out.write(f"Envoy bootstrap: mesh-compile bootstrap {target} --ads {server.address} > envoy.yaml; "
-              "envoy -c envoy.yaml\n")
+              "envoy -c envoy.yaml --component-log-level misc:error\n")
     for view in serving.store.views():
         bound = [n for n in view.notes if n.startswith("listeners bound")]
         if bound:

@@ -23,6 +23,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any, Sequence
 
+from mesh_compile_xds.ads.envoy_process import ISTIO_COMPONENT_LOG_LEVEL   # Envoy's log levels as Istio's
+
 POLL_S = 0.01
 
 
@@ -135,8 +137,8 @@ def time_push(cmd: Sequence[str], mesh: Path, target: str, vs_name: str, workdir
         server = _start([*cmd, "serve", "-f", str(live_mesh), target, "--listen", f"127.0.0.1:{ads_port}",
                          "--watch", "--interval", str(interval), "--port-offset", str(offset)],
                         workdir / "serve.log")
-        proxy = _start([envoy, "-c", str(bootstrap), "--disable-hot-restart", "--concurrency", "1", "-l", "warning"],
-                       workdir / "envoy.log")
+        proxy = _start([envoy, "-c", str(bootstrap), "--disable-hot-restart", "--concurrency", "1", "-l", "warning",
+                        "--component-log-level", ISTIO_COMPONENT_LOG_LEVEL], workdir / "envoy.log")
         _wait_live(admin_port, [server, proxy], start + timeout)
         initial = time.monotonic() - start
         time.sleep(0.5)                      # let the first round of pushes settle

@@ -21,7 +21,7 @@ pids+=($!)
 sleep 1.5
 cat "$work/serve.out"
 mesh-compile bootstrap "$target" --ads 127.0.0.1:15010 --admin-port 9901 >"$work/envoy.yaml"
-envoy -c "$work/envoy.yaml" --disable-hot-restart -l warning >"$work/envoy.log" 2>&1 &
+envoy -c "$work/envoy.yaml" --disable-hot-restart -l warning --component-log-level misc:error >"$work/envoy.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 50); do curl -sf http://127.0.0.1:9901/ready >/dev/null 2>&1 && break; sleep 0.1; done
 echo "Envoy is ready; its listeners:"
