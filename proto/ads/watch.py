@@ -1,4 +1,5 @@
-"""`--watch`: notice input changes by polling modification times (no extra dependency).
+"""`--watch`: notice input changes by comparing modification times and sizes, as soon as the operating
+system reports a write (file_events.py) and at every poll interval in any case.
 
 Directories are walked for the same files the loader reads (*.yaml, *.yml, *.json), so adding or
 deleting a file counts as a change too.
@@ -9,6 +10,7 @@ import os
 import threading
 from typing import Callable, Optional, Sequence
 
+from .file_events import FileEvents, watch_events
 from .log import Log
 
 EXTENSIONS = (".yaml", ".yml", ".json")
@@ -48,27 +50,34 @@ class FileWatcher:
         self.log = log
         self.interval = interval
         self._stop = threading.Event()
+        self._wake = threading.Event()       # set by file events: look now, not at the next poll
         self._thread: Optional[threading.Thread] = None
+        self._events: Optional[FileEvents] = None
         self._last = fingerprint(self.paths)
 
     def start(self) -> "FileWatcher":
+        self._events = watch_events(self.paths, EXTENSIONS, self._wake.set, self.log.error)
         self._thread = threading.Thread(target=self._run, daemon=True, name="mesh-compile-watch")
         self._thread.start()
         return self
 
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
+        if self._events is not None:
+            self._events.stop()
         if self._thread is not None:
             self._thread.join(timeout=5)
 
-    def check(self) -> bool:
-        """One poll: True (and on_change called) if the files changed since the last poll."""
+    def check(self, settled: bool = False) -> bool:
+        """One look: True (and on_change called) if the files changed since the last one. `settled`:
+        the files were just reported quiet (file events), so there is no need to wait for them to settle."""
         now = fingerprint(self.paths)
         if now == self._last:
             return False
         # An editor may write in several steps (truncate, write, rename), all within milliseconds: wait
         # until two polls SETTLE_S apart agree. A longer wait only delays every push.
-        while not self._stop.wait(min(self.interval, SETTLE_S)):
+        while not settled and not self._stop.wait(min(self.interval, SETTLE_S)):
             again = fingerprint(self.paths)
             if again == now:
                 break
@@ -83,5 +92,9 @@ class FileWatcher:
         return True
 
     def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.check()
+        while True:
+            woken = self._wake.wait(self.interval)
+            if self._stop.is_set():
+                return
+            self._wake.clear()
+            self.check(settled=woken)
