@@ -33,6 +33,7 @@ class ReloadCache:
         self.documents = DocumentCache()
         self.parsed: dict[int, tuple[Any, Any, list[Problem]]] = {}   # id(raw) -> (raw, object, problems)
         self._mesh_config_text: str | None = None
+        self.index: Any = None        # the last MeshIndex: its parts of unchanged kinds are kept (mesh_index.py)
 
     def mesh_config_changed(self, path: str | None) -> set[str]:
         """{"MeshConfig"} when the --mesh-config file's text differs from the last load's."""
@@ -105,8 +106,10 @@ def load_mesh(paths: Sequence[str], *, mesh_config: str | None = None, stdin: Te
     from mesh_compile.index.unsupported import unsupported_features
     result.problems.extend(unsupported_features(result.objects))
     result.index = MeshIndex(result.objects, settings_from(mesh), external_name_alias=external_name_alias,
-                             roots_in_creation_order=roots_in_creation_order)
+                             roots_in_creation_order=roots_in_creation_order,
+                             previous=cache.index if cache is not None else None)
     if cache is not None:
+        cache.index = result.index
         result.changed_kinds = cache.documents.commit() | cache.mesh_config_changed(mesh_config)
     return result
 

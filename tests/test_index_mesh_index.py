@@ -150,3 +150,26 @@ def test_service_for_host_is_memoised_and_unchanged():
     assert found is index.services_by_host["reviews.default.svc.cluster.local"][0]
     assert index.service_for_host("reviews.default.svc.cluster.local", "other") is found
     assert index.service_for_host("nope.default.svc.cluster.local", "default") is None
+
+
+def test_an_index_takes_the_parts_of_unchanged_kinds_from_the_last_one():
+    """`previous` (serve --watch reloads): parts built from the very same objects under the same settings
+    are the last index's; a kind with one object replaced, or other settings, are built again."""
+    from mesh_compile.index.mesh_config import MeshSettings, settings_from
+    from mesh_compile.index.mesh_index import MeshIndex
+    from mesh_compile.load.loader import load_text
+    from mesh_compile.model.objects import parse_object
+    objects = [parse_object(raw)[0] for raw in load_text(SERVICES + VIRTUAL_SERVICES, "t.yaml").objects]
+    first = MeshIndex(objects, settings_from(None))
+    edited = [parse_object(raw)[0] for raw in load_text(VIRTUAL_SERVICES.replace("prefix: /b", "prefix: /c"), "t.yaml").objects]
+    second = MeshIndex(objects[:2] + edited, settings_from(None), previous=first)
+    assert second.services is first.services and second._host_cache is first._host_cache
+    views = {vs.name: vs for vs in second.virtual_services}
+    old = {vs.name: vs for vs in first.virtual_services}
+    assert views["plain"] is not old["plain"] and views["plain"].spec.http[0].match[0].uri.prefix == "/c"
+    assert [vs.name for vs in second.virtual_services] == [vs.name for vs in first.virtual_services]
+    other = MeshIndex(objects, MeshSettings(domain_suffix="example.local"), previous=first)
+    assert other.services is not first.services and other.services[0].hostname == "reviews.default.svc.example.local"
+    replaced = [parse_object(raw)[0] for raw in load_text(SERVICES, "t.yaml").objects]
+    third = MeshIndex(replaced + objects[2:], settings_from(None), previous=first)
+    assert third.services is not first.services and third._host_cache is not first._host_cache

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from mesh_compile.cli.serve import MeshCompiler
-from meshes import destination_rule, doc, service, virtual_service
+from meshes import destination_rule, doc, external_dns_service_entry, service, virtual_service
 
 TARGET = "deploy/sleep.default"
 BASE = doc(
@@ -40,6 +40,16 @@ EDITS = {
     "sidecar with egress": lambda t: t + "---\napiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: default, namespace: default}\n"
                                          "spec: {egress: [{hosts: [./ratings.default.svc.cluster.local]}]}\n",
     "nothing": lambda t: t,
+    # the last document: no document after it moves, so only VirtualServices change (route-only reloads)
+    "last vs routes all filtered out": lambda t: t.replace("  - timeout: 3s\n", "  - timeout: 3s\n    match: [{port: 1}]\n"),
+    "last vs hosts changed": lambda t: t.replace("  hosts: [ratings]\n", "  hosts: [reviews]\n"),
+    "last vs host added": lambda t: t.replace("  hosts: [ratings]\n", "  hosts: [ratings, ratings.example.com]\n"),
+    "vs documents swapped": lambda t: t[: t.index("apiVersion: networking.istio.io/v1\nkind: VirtualService")]
+                                      + t[t.rindex("apiVersion: networking.istio.io/v1\nkind: VirtualService"):] + "---\n"
+                                      + t[t.index("apiVersion: networking.istio.io/v1\nkind: VirtualService"):t.rindex("---\n")],
+    "service entry added": lambda t: external_dns_service_entry("api", "api.example.com", "{number: 9080, name: http, protocol: HTTP}")
+                                     + "---\n" + t,
+    "vs with an invalid field": lambda t: t.replace("weight: 90", "weight: ninety"),
 }
 
 
@@ -133,3 +143,87 @@ def test_equal_virtual_hosts_are_handed_over_as_the_same_objects(tmp_path: Path,
     if edit == "vs weights":
         assert after[reviews] is not before[reviews] and after[reviews] != before[reviews]
     assert second == compile_all(MeshCompiler([str(mesh)]))
+
+
+ROUTE_ONLY_CHAIN = ["last vs routes all filtered out", "last vs hosts changed", "last vs host added", "vs weights"]
+
+
+@pytest.mark.parametrize("target", [TARGET, "deploy/istio-ingressgateway.istio-system"])
+def test_a_chain_of_edits_each_equals_a_fresh_compile(tmp_path: Path, target: str):
+    """Each reload builds on the last (kept routes, virtual host layouts, index parts): edits one after
+    another, then back to the start, each equal to a fresh compile."""
+    mesh = tmp_path / "mesh.yaml"
+    mesh.write_text(BASE)
+    watching = MeshCompiler([str(mesh)])
+    compile_all(watching, target)
+    text = BASE
+    for edit in ROUTE_ONLY_CHAIN + ["dr subset", "vs weights", "nothing"]:
+        text = EDITS[edit](text)
+        mesh.write_text(text)
+        assert compile_all(watching, target) == compile_all(MeshCompiler([str(mesh)]), target), edit
+    for edit in reversed(ROUTE_ONLY_CHAIN):
+        text = EDITS[edit](BASE)
+        mesh.write_text(text)
+        assert compile_all(watching, target) == compile_all(MeshCompiler([str(mesh)]), target), edit
+
+
+def test_a_route_only_reload_keeps_the_index_parts_of_other_kinds(tmp_path: Path):
+    """index/mesh_index.py: with only a VirtualService edited, the services and their memoised answers are
+    the last index's; the VirtualServices are new where edited, the same objects elsewhere."""
+    mesh = tmp_path / "mesh.yaml"
+    mesh.write_text(BASE)
+    mc = MeshCompiler([str(mesh)])
+    first = mc.load().mesh
+    mesh.write_text(EDITS["vs weights"](BASE))
+    second = mc.load().mesh
+    assert second is not first and second.services is first.services
+    assert second._endpoint_cache is first._endpoint_cache and second._dr_cache is first._dr_cache
+    old = {vs.name: vs for vs in first.virtual_services}
+    new = {vs.name: vs for vs in second.virtual_services}
+    assert new["ratings"] is old["ratings"] and new["reviews"] is not old["reviews"]
+    mesh.write_text(EDITS["dr subset"](EDITS["vs weights"](BASE)))
+    third = mc.load().mesh
+    assert third.services is first.services and third._dr_cache is not first._dr_cache
+
+
+def test_a_route_only_reload_lays_out_virtual_hosts_as_last_time(tmp_path: Path, monkeypatch):
+    """route_memo.py PortLayout: when the VirtualServices keep their hosts, the services are not bound and
+    the virtual hosts not cut again."""
+    from mesh_compile.build import sidecar_routes
+    mesh = tmp_path / "mesh.yaml"
+    mesh.write_text(BASE)
+    mc = MeshCompiler([str(mesh)])
+    compile_all(mc)
+    calls = []
+    for name in ("_bind", "_cut_vhosts"):
+        real = getattr(sidecar_routes, name)
+        monkeypatch.setattr(sidecar_routes, name, lambda *a, _real=real, _name=name, **k: calls.append(_name) or _real(*a, **k))
+    mesh.write_text(EDITS["vs weights"](BASE))
+    assert compile_all(mc) == compile_all(MeshCompiler([str(mesh)]))
+    assert calls.count("_bind") == 1 and calls.count("_cut_vhosts") == 1     # the fresh compile's only
+
+
+TCP_MESH = BASE + "\n---\n" + doc(
+    service("mongo", "[{name: tcp, port: 27017}]", cluster_ip="10.0.0.9", selector=False),
+    virtual_service("mongo", "mongo") + """\
+  tcp:
+  - route:
+    - {destination: {host: mongo, port: {number: 27017}}, weight: 70}
+    - {destination: {host: ratings, port: {number: 9080}}, weight: 30}
+""")
+
+
+def test_listeners_are_kept_unless_a_virtual_service_with_tcp_routes_changed(tmp_path: Path):
+    """build/keep.py: a sidecar's listeners read VirtualServices only for tcp/tls routes."""
+    mesh = tmp_path / "mesh.yaml"
+    mesh.write_text(TCP_MESH)
+    mc = MeshCompiler([str(mesh)])
+    first = compile_all(mc)
+    mesh.write_text(EDITS["vs weights"](TCP_MESH))
+    second = compile_all(mc)
+    assert second["listeners"] is first["listeners"]
+    edited = EDITS["vs weights"](TCP_MESH).replace("weight: 70", "weight: 60").replace("weight: 30", "weight: 40")
+    mesh.write_text(edited)
+    third = compile_all(mc)
+    assert mc.changes[-1] == {"VirtualService"} and third["listeners"] != first["listeners"]
+    assert third == compile_all(MeshCompiler([str(mesh)]))

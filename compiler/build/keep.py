@@ -5,7 +5,10 @@ A sidecar's clusters and endpoints are functions of the proxy, services, workloa
 ServiceEntries, Sidecars and the mesh config (build/clusters.py, endpoints.py). VirtualServices reach them
 in two ways only: a Sidecar with egress hosts adds the destinations of the VirtualServices it imports to
 CDS (index/sidecar_scope.py, istiod's SidecarScope), and a gateway's clusters follow the hosts bound to
-it. Everything else a VirtualService changes is routes and listeners, which are built again.
+it. A sidecar's listeners read VirtualServices only for their tcp and tls routes (listener_outbound.py,
+tcp_routes.py: the chains of TCP, TLS and sniffed ports): when the VirtualServices that have any are the
+very same objects, in the same order, the listeners are kept too. Everything else a VirtualService changes
+is routes, which are built again (reusing unchanged VirtualServices' routes, route_memo.py).
 """
 from __future__ import annotations
 
@@ -31,8 +34,9 @@ def keep_unchanged(cfg: Any, previous: Any, changed: set[str]) -> list[str]:
         cfg.route_memo = previous.route_memo.hosts_only()   # equal virtual hosts stay the same objects
     if not changed:
         kinds = ["clusters", "endpoints", "routes", "listeners"]
-    elif route_only and _no_egress_scoping(cfg):
-        kinds = ["clusters", "endpoints"]
+    elif route_only:
+        kinds = ((["clusters", "endpoints"] if _no_egress_scoping(cfg) else [])
+                 + (["listeners"] if _same_l4_routes(cfg.index, previous.index) else []))
     else:
         return []
     kept = [kind for kind in kinds if kind in vars(previous)]
@@ -45,3 +49,11 @@ def _no_egress_scoping(cfg: Any) -> bool:
     """No Sidecar with egress hosts applies: VirtualService destinations do not reach CDS."""
     sidecar = cfg.scope.sidecar
     return sidecar is None or not sidecar.spec.egress
+
+
+def _same_l4_routes(index: Any, previous: Any) -> bool:
+    """The VirtualServices with tcp or tls routes are the same objects in the same order in both indexes."""
+    def l4(ix: Any) -> list[Any]:
+        return [vs.config for vs in ix.virtual_services if vs.spec.tcp or vs.spec.tls]
+    now, before = l4(index), l4(previous)
+    return len(now) == len(before) and all(a is b for a, b in zip(now, before))

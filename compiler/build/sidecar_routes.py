@@ -12,7 +12,7 @@ from mesh_compile.build.names import OUTBOUND, PASSTHROUGH, catch_all_cluster, d
 from mesh_compile.build.retry import convert_policy
 from mesh_compile.build.hash_policy import consistent_hash, to_hash_policy
 from mesh_compile.build.memo import PartsMemo
-from mesh_compile.build.route_memo import RouteMemo
+from mesh_compile.build.route_memo import PortLayout, RouteMemo
 from mesh_compile.index import protocol as P
 from mesh_compile.index.hosts import host_matches, is_wildcard
 from mesh_compile.index.mesh_index import MeshIndex
@@ -31,6 +31,7 @@ class _Wrapper:
     routes: list[dict]
     services: list[Service] = field(default_factory=list)
     extra_hosts: list[str] = field(default_factory=list)
+    source: int = -1            # its entry in the binding (_bind), -1 for a service's default route
 
 
 def _listener_imports(scope: Scope, port: int) -> tuple[list[Service], list]:
@@ -146,24 +147,71 @@ def catch_all_vhost(mode: str, cluster: str = PASSTHROUGH) -> dict:
 
 def _virtual_hosts(index: MeshIndex, proxy: Proxy, scope: Scope, port: int, b: Behaviour,
                    memo: RouteMemo | None = None, parts: PartsMemo | None = None) -> list[dict]:
-    services = services_for_port(scope, port)
+    """The port's virtual hosts. With a memo whose last build had the same VirtualService hosts here, the
+    services and their binding are the last build's, and so is the cut when the same VirtualServices
+    give routes (route_memo.py PortLayout): only edited routes are put in."""
+    vss = _listener_imports(scope, port)[1]
+    hosts_key = tuple(tuple(vs.hosts) for vs in vss) if memo is not None else ()
+    last = memo.layout(port) if memo is not None else None
+    if last is not None and last.hosts_key != hosts_key:
+        last = None
+    services = last.services if last is not None else services_for_port(scope, port)
     by_host = {s.hostname: s for s in services}
     ctx = RouteContext(b, index, proxy, port, "mesh", lambda host, _ns: by_host.get(host),
                        memo=parts if parts is not None else PartsMemo())
-    wrappers = _vs_wrappers(index, _listener_imports(scope, port)[1], port, services, ctx, memo)
+    bound = last.bound if last is not None else _bind(index, vss, port, services)
+    routes = [_vs_routes(vss[at], port, ctx, memo) for at, _mine, _extra in bound]
+    nonempty = tuple(bool(r) for r in routes)
+    if last is not None and last.nonempty == nonempty:
+        vhosts, sources = _as_laid_out(last, routes, port, memo), last.sources
+    else:
+        cut = _cut_vhosts(_wrappers(bound, routes, services, port, index, proxy, b), services, proxy, port, index, b)
+        if memo is None:
+            return [vhost for vhost, _source in cut]
+        vhosts = [memo.virtual_host(port, vhost) for vhost, _source in cut]
+        sources = [source for _vhost, source in cut]
+    memo.keep_layout(port, PortLayout(hosts_key, services, bound, nonempty, sources, vhosts))
+    return list(vhosts)      # a copy: the caller appends the catch-all
+
+
+def _wrappers(bound: list[tuple[int, list[Service], list[str]]], routes: list[list[dict]], services: list[Service],
+              port: int, index: MeshIndex, proxy: Proxy, b: Behaviour) -> list[_Wrapper]:
+    """One wrapper per bound VirtualService that gave routes, then a default route for each HTTP service
+    none of them claims (also one whose VirtualService's routes were all filtered out)."""
+    wrappers = [_Wrapper(r, mine, extra, i) for i, ((_at, mine, extra), r) in enumerate(zip(bound, routes)) if r]
     claimed = {id(s) for w in wrappers for s in w.services}
-    http = [s for s in services if _is_http(s)]
-    for svc in http:
-        if id(svc) not in claimed:
+    for svc in services:
+        if _is_http(svc) and id(svc) not in claimed:
             wrappers.append(_Wrapper([default_route(svc, port, index, proxy, b)], [svc]))
-    vhosts = _cut_vhosts(wrappers, http, proxy, port, index, b)
-    return vhosts if memo is None else [memo.virtual_host(port, vh) for vh in vhosts]
+    return wrappers
 
 
-def _vs_wrappers(index: MeshIndex, vss: list, port: int, services: list[Service], ctx: RouteContext,
-                 memo: RouteMemo | None = None) -> list[_Wrapper]:
-    """One wrapper per VirtualService that matches services on this port (exact host first, then the most
-    specific wildcard), plus its hosts that match no service (only on port 80, facts 2.6)."""
+def _as_laid_out(layout: PortLayout, routes: list[list[dict]], port: int, memo: RouteMemo) -> list[dict]:
+    """The last build's virtual hosts with this build's VirtualService routes (route_memo.py PortLayout):
+    the unchanged ones are the same objects."""
+    out, kept = [], []
+    for vhost, source in zip(layout.vhosts, layout.sources):
+        if source < 0 or vhost["routes"] is routes[source]:
+            kept.append(vhost)
+        else:
+            vhost = memo.virtual_host(port, dict(vhost, routes=routes[source]))
+        out.append(vhost)
+    memo.same_hosts(port, kept)
+    return out
+
+
+def _vs_routes(vs: Any, port: int, ctx: RouteContext, memo: RouteMemo | None) -> list[dict]:
+    """The VirtualService's routes on this port; kept from the last build unless it is a root with
+    delegates (its routes also depend on the delegates, which may be what changed)."""
+    if memo is None:
+        return build_vs_routes(vs, ctx)
+    return memo.routes(vs.config, port, lambda: build_vs_routes(vs, ctx), lambda: not is_root(vs))
+
+
+def _bind(index: MeshIndex, vss: list, port: int, services: list[Service]) -> list[tuple[int, list[Service], list[str]]]:
+    """(position, services, extra hosts) of each VirtualService that matches services on this port (exact
+    host first, then the most specific wildcard), or has hosts that match no service (only on port 80,
+    facts 2.6); in VirtualService order."""
     exact: dict[str, Any] = {}
     for vs in vss:
         for h in vs.hosts:
@@ -178,18 +226,11 @@ def _vs_wrappers(index: MeshIndex, vss: list, port: int, services: list[Service]
             bound.setdefault(id(vs), []).append(svc)
     out = []
     names = {s.hostname for s in services}
-    for vs in vss:
+    for at, vs in enumerate(vss):
         mine = bound.get(id(vs), [])
         extra = [h for h in vs.hosts if port == 80 and _unknown_host(h, names, services, index)]
-        if not mine and not extra:
-            continue
-        if memo is None or is_root(vs):
-            routes = build_vs_routes(vs, ctx)
-        else:
-            routes = memo.routes(vs.config, port, lambda: build_vs_routes(vs, ctx))
-        if not routes:
-            continue  # every route filtered out: the services keep their default route
-        out.append(_Wrapper(routes, mine, extra))
+        if mine or extra:
+            out.append((at, mine, extra))
     return out
 
 
@@ -227,8 +268,9 @@ def default_route(svc: Service, port: int, index: MeshIndex, proxy: Proxy, b: Be
 
 
 def _cut_vhosts(wrappers: list[_Wrapper], services: list[Service], proxy: Proxy, port: int,
-                index: MeshIndex, b: Behaviour) -> list[dict]:
-    known = {s.hostname for s in services}
+                index: MeshIndex, b: Behaviour) -> list[tuple[dict, int]]:
+    """(virtual host, its wrapper's source) in name order."""
+    known = {s.hostname for s in services if _is_http(s)}
     used_domains: set[str] = set()
     used_names: set[str] = set()
     dns_domain = proxy.dns_domain(index.mesh.domain_suffix)
@@ -244,6 +286,7 @@ def _cut_vhosts(wrappers: list[_Wrapper], services: list[Service], proxy: Proxy,
             kept = dedupe(domains, used_domains, expanded, known)
             if not kept:
                 continue
-            vhosts.append({"name": name, "domains": kept, "routes": w.routes, "includeRequestAttemptCount": True})
-    vhosts.sort(key=lambda vh: vh["name"])
+            vhosts.append(({"name": name, "domains": kept, "routes": w.routes, "includeRequestAttemptCount": True},
+                           w.source))
+    vhosts.sort(key=lambda pair: pair[0]["name"])
     return vhosts

@@ -73,36 +73,60 @@ def _creation_key(obj: Any, order: int) -> tuple:
 
 
 class MeshIndex:
+    """`previous`: the index of the last load (`serve --watch`). Parts built from objects of kinds whose
+    objects are all the same (the reload cache keeps the parsed objects of unchanged documents) under the
+    same settings are taken from it, with what it found out already (its memoised answers)."""
+
     def __init__(self, objects: Iterable[Any], mesh: MeshSettings, external_name_alias: bool = True,
-                 roots_in_creation_order: bool = True):
+                 roots_in_creation_order: bool = True, previous: "MeshIndex | None" = None):
         self.mesh = mesh
         by_kind: dict[str, list[Any]] = defaultdict(list)
         for obj in objects:
             by_kind[obj.kind].append(obj)
+        self._by_kind = by_kind
+        self._settings = (mesh, external_name_alias, roots_in_creation_order)
+        same = _Unchanged(previous, by_kind, self._settings)
         self.pods = by_kind["Pod"]
         self.deployments = by_kind["Deployment"]
-        self.pods_by_name = {(p.meta.namespace, p.meta.name): p for p in self.pods}
-        self._endpoints_objs = {(e.meta.namespace, e.meta.name): e for e in by_kind["Endpoints"]}
-        self._slices: dict[tuple[str, str], list[Any]] = defaultdict(list)
-        for sl in by_kind["EndpointSlice"]:
-            svc_name = sl.meta.labels.get("kubernetes.io/service-name")
-            if svc_name:
-                self._slices[(sl.meta.namespace, svc_name)].append(sl)
-        self.services = self._build_services(by_kind, external_name_alias)
-        self.services_by_host: dict[str, list[Service]] = defaultdict(list)
-        for svc in self.services:
-            self.services_by_host[svc.hostname].append(svc)
+        if same("Pod"):
+            self.pods_by_name, self._pods_by_label = previous.pods_by_name, previous._pods_by_label
+        else:
+            self.pods_by_name = {(p.meta.namespace, p.meta.name): p for p in self.pods}
+            self._pods_by_label = _label_index(self.pods)
+        if same("Endpoints", "EndpointSlice"):
+            self._endpoints_objs, self._slices = previous._endpoints_objs, previous._slices
+        else:
+            self._endpoints_objs = {(e.meta.namespace, e.meta.name): e for e in by_kind["Endpoints"]}
+            self._slices = defaultdict(list)
+            for sl in by_kind["EndpointSlice"]:
+                svc_name = sl.meta.labels.get("kubernetes.io/service-name")
+                if svc_name:
+                    self._slices[(sl.meta.namespace, svc_name)].append(sl)
+        if same("Service", "ServiceEntry"):
+            self.services, self.services_by_host = previous.services, previous.services_by_host
+        else:
+            self.services = self._build_services(by_kind, external_name_alias)
+            self.services_by_host = defaultdict(list)
+            for svc in self.services:
+                self.services_by_host[svc.hostname].append(svc)
         self.gateways = sorted(by_kind["Gateway"], key=lambda o: (o.meta.namespace, o.meta.name))
         self.sidecars = by_kind["Sidecar"]
-        self.virtual_services = self._build_virtual_services(by_kind["VirtualService"], roots_in_creation_order)
-        self.destination_rules = self._build_destination_rules(by_kind["DestinationRule"])
+        self.virtual_services = self._build_virtual_services(by_kind["VirtualService"], roots_in_creation_order,
+                                                             same.views("virtual_services"))
+        self.destination_rules = self._build_destination_rules(
+            by_kind["DestinationRule"], same.views("destination_rules"))
         self._drs_by_ns = self._index_destination_rules()
-        self._dr_cache: dict[tuple, list[DestinationRuleView]] = {}
-        self._pods_by_label = _label_index(self.pods)
-        self._workload_names: dict[tuple[str, str | None], str] = {}
-        self._endpoint_cache: dict[tuple[str, str, int], list[E.Endpoint]] = {}
-        self._sans_cache: dict[tuple[str, str, int], list[str]] = {}
-        self._host_cache: dict[tuple[str, str], Service | None] = {}
+        # Memoised answers, kept while what they are computed from is the same.
+        self._dr_cache: dict[tuple, list[DestinationRuleView]] = (
+            previous._dr_cache if same("DestinationRule") else {})
+        self._workload_names: dict[tuple[str, str | None], str] = (
+            previous._workload_names if same("Deployment") else {})
+        workloads = same("Service", "ServiceEntry", "Pod", "Endpoints", "EndpointSlice")
+        self._endpoint_cache: dict[tuple[str, str, int], list[E.Endpoint]] = (
+            previous._endpoint_cache if workloads else {})
+        self._sans_cache: dict[tuple[str, str, int], list[str]] = previous._sans_cache if workloads else {}
+        self._host_cache: dict[tuple[str, str], Service | None] = (
+            previous._host_cache if same("Service", "ServiceEntry") else {})
 
     # --- services -----------------------------------------------------------------------------------
     def _build_services(self, by_kind: dict, alias: bool) -> list[Service]:
@@ -146,10 +170,16 @@ class MeshIndex:
         return False
 
     # --- virtual services ---------------------------------------------------------------------------
-    def _build_virtual_services(self, objs: list[Any], roots_in_creation_order: bool) -> list[VirtualServiceView]:
+    def _build_virtual_services(self, objs: list[Any], roots_in_creation_order: bool,
+                                kept: dict[int, Any]) -> list[VirtualServiceView]:
+        """`kept`: the last index's views by id(config), taken when the object and its order are the same."""
         suffix = self.mesh.domain_suffix
         views = []
         for i, obj in enumerate(objs):
+            old = kept.get(id(obj))
+            if old is not None and old.config is obj and old.order == i:
+                views.append(old)
+                continue
             ns = obj.meta.namespace
             hosts = [resolve_short_name(h, ns, suffix) for h in obj.spec.hosts]
             gateways = [resolve_gateway_name(g, ns) for g in (obj.spec.gateways or ["mesh"])]
@@ -181,13 +211,16 @@ class MeshIndex:
         return buckets[0] + buckets[1] + buckets[2]
 
     # --- destination rules --------------------------------------------------------------------------
-    def _build_destination_rules(self, objs: list[Any]) -> list[DestinationRuleView]:
+    def _build_destination_rules(self, objs: list[Any], kept: dict[int, Any]) -> list[DestinationRuleView]:
         suffix = self.mesh.domain_suffix
-        views = [
-            DestinationRuleView(o, resolve_short_name(o.spec.host, o.meta.namespace, suffix),
-                                list(o.spec.exportTo), i)
-            for i, o in enumerate(objs)
-        ]
+        views = []
+        for i, o in enumerate(objs):
+            old = kept.get(id(o))
+            if old is not None and old.config is o and old.order == i:
+                views.append(old)
+            else:
+                views.append(DestinationRuleView(o, resolve_short_name(o.spec.host, o.meta.namespace, suffix),
+                                                 list(o.spec.exportTo), i))
         views.sort(key=lambda v: (_creation_key(v.config, v.order), v.name, v.namespace))
         return views
 
@@ -279,6 +312,32 @@ class MeshIndex:
         smallest = min(sets, key=len)
         others = [set(x) for x in sets if x is not smallest]
         return [self.pods[i] for i in smallest if all(i in o for o in others)]
+
+
+class _Unchanged:
+    """Which kinds of object are the same as in the last index: the very same objects in the same order,
+    under the same settings (a parsed object is a pure function of its document, reuse.py)."""
+
+    def __init__(self, previous: MeshIndex | None, by_kind: dict[str, list[Any]], settings: tuple) -> None:
+        self._previous = previous if previous is not None and previous._settings == settings else None
+        self._by_kind = by_kind
+
+    def __call__(self, *kinds: str) -> bool:
+        if self._previous is None:
+            return False
+        old = self._previous._by_kind
+        return all(_same_objects(old.get(kind, ()), self._by_kind.get(kind, ())) for kind in kinds)
+
+    def views(self, attribute: str) -> dict[int, Any]:
+        """The last index's views (`virtual_services`, `destination_rules`) by id(config), when its settings
+        are these: a view is a pure function of its object, its order and the settings."""
+        if self._previous is None:
+            return {}
+        return {id(view.config): view for view in getattr(self._previous, attribute)}
+
+
+def _same_objects(old: Any, new: Any) -> bool:
+    return len(old) == len(new) and all(a is b for a, b in zip(old, new))
 
 
 def _selector_matches(selector: Any, labels: dict[str, str], dr_ns: str, proxy_ns: str) -> bool:

@@ -6,6 +6,7 @@ an object) are warnings and the object is skipped. Nothing here raises on bad in
 """
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import Sequence, TextIO
 
@@ -13,8 +14,10 @@ from ..diagnostics import ERROR, Problem
 from .fast_documents import FastDocument, fast_documents
 from .files import InputText, read_inputs
 from .flatten import ObjectCollector
+from .locate import Span
 from .raw import RawObject
-from .reuse import DocumentCache
+from .reread import Window, changed_window
+from .reuse import DocKey, DocumentCache, DocumentRecord
 
 
 @dataclass
@@ -52,14 +55,20 @@ def load_text(text: str, file: str = "<string>", loader_cls: type | None = None,
     `loader_cls` is the PyYAML loader (default: yaml_loader.Loader). With the default loader and `fast`,
     yaml-rs reads the files it reads the same way (fast_documents)."""
     result = LoadResult()
+    if fast and _is_default_loader(loader_cls):
+        if cache is not None:
+            cached = _load_cached(text, file, cache)
+            if cached is not None:
+                return cached
+        else:
+            docs = fast_documents(text)
+            if docs is not None:
+                collector = ObjectCollector(file, text)
+                for doc in docs:
+                    collector.fast_document(doc.data, doc.span)
+                result.objects, result.problems = collector.objects, collector.problems
+                return result
     collector = ObjectCollector(file, text)
-    known = (lambda line, doc: cache.known((file, line, doc))) if cache is not None else None
-    fast = fast_documents(text, known) if fast and _is_default_loader(loader_cls) else None
-    if fast is not None:
-        for doc in fast:
-            _fast_document(collector, doc, file, cache)
-        result.objects, result.problems = collector.objects, collector.problems
-        return result
     from .documents import Document, parse_documents
     from .yaml_loader import Loader
     for item in parse_documents(text, file, loader_cls or Loader):
@@ -83,17 +92,75 @@ def _is_default_loader(loader_cls: type | None) -> bool:
     return loader_cls is Loader
 
 
-def _fast_document(collector: ObjectCollector, doc: FastDocument, file: str, cache: DocumentCache | None) -> None:
-    """One yaml-rs document into the collector: from the cache when it is known there."""
-    if cache is None:
+def _load_cached(text: str, file: str, cache: DocumentCache) -> LoadResult | None:
+    """The file read by yaml-rs with the cache, or None when libyaml must read it. Against the text of
+    the file's last load, only the documents in the changed window (reread.py) are split and looked up;
+    the others are the last load's records, taken from the cache as they are."""
+    last = cache.last_file(file)
+    if last is not None:
+        window = changed_window(last.text, text)
+        docs = _window_documents(text, window, file, cache)
+        if docs is not None:
+            head = last.docs[: bisect_right(last.docs, window.start, key=_end)]
+            tail = last.docs[bisect_left(last.docs, window.old_end, key=_first):]
+            return _collect(text, file, cache, head, docs, tail, window.shift)
+    docs = _window_documents(text, Window(0, len(text), len(text)), file, cache)
+    return _collect(text, file, cache, [], docs, [], 0) if docs is not None else None
+
+
+def _end(record: DocumentRecord) -> int:
+    return record[1]
+
+
+def _first(record: DocumentRecord) -> int:
+    return record[0]
+
+
+def _window_documents(text: str, window: Window, file: str,
+                      cache: DocumentCache) -> list[tuple[DocumentRecord, FastDocument]] | None:
+    """The documents of text[window.start:window.end] as (record, document): documents the cache knows
+    are not parsed (their `data` is None); lines are the file's. None: libyaml must read it."""
+    part = text if window.start == 0 and window.end == len(text) else text[window.start : window.end]
+    base = text.count("\n", 0, window.start)
+    docs = fast_documents(part, lambda line, chunk: cache.known((file, line + base, chunk)))
+    if docs is None:
+        return None
+    out = []
+    for doc in docs:
+        at, line, chunk = window.start, doc.span.line + base, doc.chunk or ""
+        # The object's span holds its own text (the cache key holds it anyway), not the file's: an object
+        # kept across reloads then keeps no old text of the whole file alive.
+        span = Span(chunk, 0, len(chunk), line, doc.span.column)
+        out.append(((doc.span.start + at, doc.span.end + at, (file, line, chunk)), FastDocument(doc.data, span, chunk)))
+    return out
+
+
+def _collect(text: str, file: str, cache: DocumentCache, head: list[DocumentRecord],
+             window: list[tuple[DocumentRecord, FastDocument]], tail: list[DocumentRecord],
+             shift: int) -> LoadResult:
+    """The file's objects in order: the kept documents before the window, the window's, the kept ones
+    after it (moved by `shift` characters); the file's new records go to the cache."""
+    collector = ObjectCollector(file, text)
+    objects, problems = collector.objects, collector.problems
+
+    def take(key: DocKey) -> None:
+        kept_objects, kept_problems = cache.take(key)
+        objects.extend(kept_objects)
+        problems.extend(kept_problems)
+
+    for _first_at, _end_at, key in head:
+        take(key)
+    for (_first_at, _end_at, key), doc in window:
+        if doc.data is None:
+            take(key)
+            continue
+        n_objects, n_problems = len(objects), len(problems)
         collector.fast_document(doc.data, doc.span)
-        return
-    key = (file, doc.span.line, doc.chunk)
-    if doc.data is None:
-        objects, problems = cache.take(key)
-        collector.objects.extend(objects)
-        collector.problems.extend(problems)
-        return
-    n_objects, n_problems = len(collector.objects), len(collector.problems)
-    collector.fast_document(doc.data, doc.span)
-    cache.put(key, collector.objects[n_objects:], collector.problems[n_problems:])
+        cache.put(key, objects[n_objects:], problems[n_problems:])
+    for _first_at, _end_at, key in tail:
+        take(key)
+    moved = [(first + shift, end + shift, key) for first, end, key in tail] if shift else tail
+    cache.record_file(file, text, head + [record for record, _doc in window] + moved)
+    result = LoadResult()
+    result.objects, result.problems = objects, problems
+    return result

@@ -2,19 +2,27 @@
 
 A document is known by (file, first line, text). When a reload finds the same key, its objects and
 warnings are taken from the last load instead of being parsed again; a document whose text or line
-moved is read anew. `commit()` ends a successful load and says which kinds of object changed since
+moved is read anew. The cache also keeps each file's last text and where its documents sit in it, so a
+reload can find the few documents an edit touched without splitting the whole file (reread.py).
+`commit()` ends a successful load and says which kinds of object changed since
 the previous one (documents added, removed or edited, plus every object of a file libyaml had to
 read, which is never cached), so later stages can tell what they may keep.
 """
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 from ..diagnostics import Problem
 from .raw import RawObject
 
 DocKey = tuple[str, int, str]
 Entry = tuple[list[RawObject], list[Problem]]
+DocumentRecord = tuple[int, int, DocKey]      # (first character, end, key) of a document in its file
+
+
+class FileRecord(NamedTuple):
+    text: str
+    docs: list[DocumentRecord]                # in file order
 
 
 class DocumentCache:
@@ -24,10 +32,20 @@ class DocumentCache:
         self._uncached: set[str] = set()
         self._added: set[str] = set()     # kinds of the documents not in the last load
         self._taken = 0                   # documents of the last load seen again
+        self._files: dict[str, FileRecord] = {}       # files of the last load read by yaml-rs
+        self._files_now: dict[str, FileRecord] = {}
 
     def begin(self) -> None:
         """Start a load (what an unfinished earlier one left is dropped)."""
         self._now, self._uncached, self._added, self._taken = {}, set(), set(), 0
+        self._files_now = {}
+
+    def last_file(self, file: str) -> FileRecord | None:
+        """The file's text and documents at the last load, if yaml-rs read it then."""
+        return self._files.get(file)
+
+    def record_file(self, file: str, text: str, docs: list[DocumentRecord]) -> None:
+        self._files_now[file] = FileRecord(text, docs)
 
     def known(self, key: DocKey) -> bool:
         return key in self._last
@@ -58,4 +76,5 @@ class DocumentCache:
                 if key not in self._now:
                     changed.update(raw.kind or "" for raw in objects)
         self._last, self._now = self._now, {}
+        self._files, self._files_now = self._files_now, {}
         return changed

@@ -40,6 +40,23 @@ class Snapshot:
     def versions(self) -> dict[str, dict[str, str]]:
         return {t: {n: r.version for n, r in rs.items()} for t, rs in self.resources.items()}
 
+    def same_versions(self, other: "Snapshot") -> bool:
+        """versions() == other.versions(), without building both: a reload hands over most resources (and
+        whole lists of them) as the very objects of the last build (reuse.py)."""
+        if self.resources.keys() != other.resources.keys():
+            return False
+        for type_url, mine in self.resources.items():
+            theirs = other.resources[type_url]
+            if mine is theirs:
+                continue
+            if mine.keys() != theirs.keys():
+                return False
+            for name, resource in mine.items():
+                old = theirs[name]
+                if old is not resource and old.version != resource.version:
+                    return False
+        return True
+
     def counts(self) -> str:
         return ", ".join(f"{len(self.of(t))} {typeurls.ATTRIBUTE[t]}" for t in typeurls.PUSH_ORDER)
 

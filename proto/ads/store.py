@@ -152,7 +152,7 @@ class View:
     def replace(self, snapshot: Snapshot, notes: list[str], bound: list[tuple[str, str]]) -> bool:
         """Install a new snapshot; tell the streams if any resource changed. True if it did."""
         with self._lock:
-            changed = snapshot.versions() != self._snapshot.versions()
+            changed = not snapshot.same_versions(self._snapshot)
             self._snapshot, self.notes, self.bound = snapshot, notes, bound
             if changed:
                 self.generation += 1
