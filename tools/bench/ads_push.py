@@ -115,9 +115,20 @@ def _bootstrap(cmd: Sequence[str], target: str, ads_port: int, admin_port: int, 
 
 
 def _port_offset() -> int:
-    """A listener port offset unlikely to collide with other Envoys on this machine (tests, demos):
-    sidecar ports (80 ... 15090) + offset stay below 65536."""
-    return 30000 + (os.getpid() * 7919) % 20000
+    """A listener port offset unlikely to collide with other Envoys on this machine (tests, demos) or with
+    the kernel's ephemeral ports: sidecar ports (80 ... 15090) + offset stay below the ephemeral range
+    (an outgoing connection on a port Envoy was told to bind made it NACK the listeners mid-push)."""
+    low = _ephemeral_low()
+    span = max(1, low - 15100 - 10000)
+    return 10000 + (os.getpid() * 7919) % span
+
+
+def _ephemeral_low(default: int = 32768) -> int:
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return default
 
 
 def time_push(cmd: Sequence[str], mesh: Path, target: str, vs_name: str, workdir: Path,
