@@ -5,9 +5,14 @@ One bad object is left out and reported, as istiod skips it; the rest of the mes
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Sequence, TextIO
+from typing import TYPE_CHECKING, Any, Callable, Sequence, TextIO
 
 from mesh_compile.diagnostics import ERROR, INFO, Problem
+
+if TYPE_CHECKING:   # imported when a load runs: the yaml-rs reader is not for every command
+    from mesh_compile.load.fast_documents import MapFn
+
+CheckFn = Callable[[list, str], list]   # raw objects, default namespace -> [(object or None, problems)]
 
 
 @dataclass
@@ -71,21 +76,26 @@ def _mesh_from_configmap(obj: Any) -> tuple[Any, list[Problem]]:
 
 def load_mesh(paths: Sequence[str], *, mesh_config: str | None = None, stdin: TextIO | None = None,
               default_namespace: str = "default", external_name_alias: bool = True,
-              roots_in_creation_order: bool = True, cache: ReloadCache | None = None) -> LoadedMesh:
+              roots_in_creation_order: bool = True, cache: ReloadCache | None = None,
+              map_documents: MapFn | None = None, check_objects: CheckFn | None = None) -> LoadedMesh:
+    """The mesh in `paths`, parsed, checked and indexed. `map_documents(parse, texts)` and
+    `check_objects(raw objects, default namespace)` (parse_object for each) do the per-document work:
+    in order in this process by default; the CLI shares a big input between two processes
+    (cli/parallel_load.py)."""
     from mesh_compile.index.mesh_config import settings_from
     from mesh_compile.index.mesh_index import MeshIndex
     from mesh_compile.load.loader import load_paths
-    from mesh_compile.model.objects import parse_object
 
     if cache is not None:
         cache.documents.begin()
-    loaded = load_paths(list(paths), stdin=stdin, cache=cache.documents if cache is not None else None)
+    loaded = load_paths(list(paths), stdin=stdin, cache=cache.documents if cache is not None else None,
+                        map_documents=map_documents)
     result = LoadedMesh(index=None, problems=list(loaded.problems), fatal=list(loaded.fatal))
     if result.fatal:
         return result
     mesh = None
     parsed = (cache.parse_all(loaded.objects, default_namespace) if cache is not None
-              else [parse_object(raw, default_namespace) for raw in loaded.objects])
+              else _parse_objects(loaded.objects, default_namespace, check_objects))
     for obj, problems in parsed:
         if problems:
             result.problems.extend(problems)
@@ -112,6 +122,13 @@ def load_mesh(paths: Sequence[str], *, mesh_config: str | None = None, stdin: Te
         cache.index = result.index
         result.changed_kinds = cache.documents.commit() | cache.mesh_config_changed(mesh_config)
     return result
+
+
+def _parse_objects(raws: list[Any], default_namespace: str, check_objects: CheckFn | None) -> list[Any]:
+    if check_objects is not None:
+        return check_objects(raws, default_namespace)
+    from mesh_compile.model.objects import parse_object
+    return [parse_object(raw, default_namespace) for raw in raws]
 
 
 def _load_mesh_file(path: str) -> tuple[Any, list[Problem]]:

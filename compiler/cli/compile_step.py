@@ -42,9 +42,13 @@ def load_inputs(args: argparse.Namespace, paths: list[str], err: TextIO,
         raise CommandError(f"Error: {exc}")
     if not paths:
         raise CommandError("Error: no input: give -f PATH (a file, a directory or - for stdin) or --example")
+    from mesh_compile.cli import parallel_load
+    two = parallel_load.worth_forking()
     mesh = load_mesh(paths, mesh_config=args.mesh_config, stdin=stdin, default_namespace=args.namespace,
                      external_name_alias=behaviour.external_name_alias,
-                     roots_in_creation_order=behaviour.vs_roots_in_creation_order)
+                     roots_in_creation_order=behaviour.vs_roots_in_creation_order,
+                     map_documents=parallel_load.map_documents if two else None,
+                     check_objects=parallel_load.check_objects if two else None)
     quick_exit.keep(mesh)
     report(mesh.problems, err)
     if mesh.fatal:

@@ -25,7 +25,7 @@ import re
 
 import re2
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from .locate import Span
 
@@ -93,9 +93,16 @@ class FastDocument:
     chunk: str | None = None     # the document's text, when a `known` callback was asked about it
 
 
-def fast_documents(text: str, known: Callable[[int, str], bool] | None = None) -> list[FastDocument] | None:
+# How a list of items is mapped through a function: in order, in this process, unless the caller
+# gives another way (the CLI maps a big file's documents on two cores: cli/parallel_load.py).
+MapFn = Callable[[Callable[[Any], Any], list], list]
+
+
+def fast_documents(text: str, known: Callable[[int, str], bool] | None = None,
+                   map_documents: MapFn | None = None) -> list[FastDocument] | None:
     """The file's objects in order, or None when libyaml must read this file (see the module doc).
-    `known(line, document text)`: documents for which it says True are not parsed (see reuse.py)."""
+    `known(line, document text)`: documents for which it says True are not parsed (see reuse.py).
+    `map_documents(parse, texts)`: how the documents' texts are parsed when there is no `known`."""
     if yaml_rs is None or _has_odd_characters(text):
         return None
     if known is None and _is_risky(text):      # one scan of the file; with `known`, per new document
@@ -103,7 +110,39 @@ def fast_documents(text: str, known: Callable[[int, str], bool] | None = None) -
     bounds = _document_bounds(text)
     if not _only_split_markers(text, bounds):
         return None
+    if known is None:
+        return _all_documents(text, bounds, map_documents)
     out: list[FastDocument] = []
+    for bol, span in _spans(text, bounds):
+        chunk = text[span.start : span.end]
+        if known(span.line, chunk):
+            out.append(FastDocument(None, span, chunk))
+            continue
+        if _is_risky(text[bol : span.end]):
+            return None
+        data = _parse(text[bol : span.end])
+        if not isinstance(data, dict) or _is_list(data):
+            return None
+        out.append(FastDocument(data, span, chunk))
+    return out
+
+
+def _all_documents(text: str, bounds: list[tuple[int, int]], map_documents: MapFn | None) -> list[FastDocument] | None:
+    """Every document of a file that holds nothing risky, parsed in one batch (`map_documents` may
+    share the batch among processes); None when yaml-rs refuses one or one is not a single object."""
+    spans = list(_spans(text, bounds))
+    chunks = [text[bol : span.end] for bol, span in spans]
+    datas = map_documents(_parse, chunks) if map_documents is not None else [_parse(c) for c in chunks]
+    out = []
+    for (_bol, span), data in zip(spans, datas):
+        if not isinstance(data, dict) or _is_list(data):
+            return None
+        out.append(FastDocument(data, span))
+    return out
+
+
+def _spans(text: str, bounds: list[tuple[int, int]]) -> Iterator[tuple[int, Span]]:
+    """(start of its first line, span) of each document with content, as fast_documents finds them."""
     line, counted = 0, 0                       # line number of offset `counted`
     for start, end in bounds:
         first = _BLANK_LINES.match(text, start).end()   # the first line with content
@@ -112,18 +151,7 @@ def fast_documents(text: str, known: Callable[[int, str], bool] | None = None) -
         line += text.count("\n", counted, first)
         counted = first
         bol = text.rfind("\n", 0, first) + 1
-        span = Span(text, first, end, line, first - bol)
-        chunk = text[first:end] if known is not None else None
-        if chunk is not None and known(line, chunk):
-            out.append(FastDocument(None, span, chunk))
-            continue
-        if known is not None and _is_risky(text[bol:end]):
-            return None
-        data = _parse(text[bol:end])
-        if not isinstance(data, dict) or _is_list(data):
-            return None
-        out.append(FastDocument(data, span, chunk))
-    return out
+        yield bol, Span(text, first, end, line, first - bol)
 
 
 def _is_risky(text: str) -> bool:

@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # load/ is another stage; only its interface is used here
     from ..load.raw import RawObject
     from ..load.source import Source
 
-__all__ = ["ConfigObject", "ObjectMeta", "parse_object", "parse_data"]
+__all__ = ["ConfigObject", "ObjectMeta", "parse_object", "parse_data", "typed_object"]
 
 
 @dataclass
@@ -141,13 +141,38 @@ def parse_object(raw: "RawObject", default_namespace: str = "default") -> tuple[
             return None, problems
     if obj is None:
         return None, problems
+    return _config_object(info, data, obj, raw), problems
+
+
+def typed_object(raw: "RawObject", default_namespace: str = "default") -> ConfigObject | None:
+    """The object parse_object(raw, default_namespace) gives when the webhook checks pass, made without
+    running them (another process runs them: cli/parallel_load.py); None when parse_object rejects
+    or skips the object for its kind or its structural schema."""
+    data = raw.data
+    if not isinstance(data, dict):
+        return None
+    api_version, kind = data.get("apiVersion"), data.get("kind")
+    if not isinstance(api_version, str) or not isinstance(kind, str) or not api_version or not kind:
+        return None
+    info = _kind_info(api_version, kind)[0]
+    obj = _typed(info, data, default_namespace)[0] if info is not None else None
+    return _config_object(info, data, obj, raw) if obj is not None else None
+
+
+def _config_object(info: KindInfo, data: dict, obj: BaseModel, raw: "RawObject") -> ConfigObject:
     spec = getattr(obj, "spec", obj)
-    return ConfigObject(info.kind, data["apiVersion"], obj.metadata, spec, obj, raw.source), problems
+    return ConfigObject(info.kind, data["apiVersion"], obj.metadata, spec, obj, raw.source)
 
 
 def parse_data(info: KindInfo, data: dict,
                default_namespace: str = "default") -> tuple[BaseModel | None, list[Finding]]:
     """The typed object for `data` (a `kind` we read) and the findings about it; no file needed."""
+    obj, findings = _typed(info, data, default_namespace)
+    return (obj, validate_object(info.kind, obj)) if obj is not None else (None, findings)
+
+
+def _typed(info: KindInfo, data: dict, default_namespace: str) -> tuple[BaseModel | None, list[Finding]]:
+    """The kind's model of `data` (the structural schema's checks), or None and what is wrong."""
     cleaned = _without_nulls(data)
     if info.istio and "spec" not in cleaned:
         # no spec is an empty spec; the webhook checks then report what is missing (a copy: `cleaned`
@@ -159,4 +184,4 @@ def parse_data(info: KindInfo, data: dict,
         return None, findings_from_validation_error(exc, cleaned)
     if obj.metadata.namespace is None:
         obj.metadata.namespace = default_namespace
-    return obj, validate_object(info.kind, obj)
+    return obj, []
