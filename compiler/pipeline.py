@@ -36,7 +36,8 @@ class ReloadCache:
     def __init__(self) -> None:
         from mesh_compile.load.reuse import DocumentCache
         self.documents = DocumentCache()
-        self.parsed: dict[int, tuple[Any, Any, list[Problem]]] = {}   # id(raw) -> (raw, object, problems)
+        # id(raw) -> (raw, object, problems, the raw's line when they were made)
+        self.parsed: dict[int, tuple[Any, Any, list[Problem], int]] = {}
         self._mesh_config_text: str | None = None
         self.index: Any = None        # the last MeshIndex: its parts of unchanged kinds are kept (mesh_index.py)
 
@@ -54,17 +55,31 @@ class ReloadCache:
 
     def parse_all(self, raws: list[Any], default_namespace: str) -> list[tuple[Any, list[Problem]]]:
         """(object, problems) per raw object, parsing only those the last load did not see; what this
-        load used is kept for the next one (one loop: it runs for every object of every reload)."""
+        load used is kept for the next one (one loop: it runs for every object of every reload). An
+        object whose document moved to other lines (load/reuse.py) keeps its parse, at its new lines."""
         from mesh_compile.model.objects import parse_object
         last, now, out = self.parsed, {}, []
         for raw in raws:
             hit = last.get(id(raw))
             if hit is None or hit[0] is not raw:
-                hit = (raw, *parse_object(raw, default_namespace))
+                hit = (raw, *parse_object(raw, default_namespace), raw.source.line)
+            elif hit[3] != raw.source.line:
+                hit = _moved(hit)
             now[id(raw)] = hit
             out.append((hit[1], hit[2]))
         self.parsed = now
         return out
+
+
+def _moved(hit: tuple[Any, Any, list[Problem], int]) -> tuple[Any, Any, list[Problem], int]:
+    """A parse whose object's document moved: the object takes the new source, the problems new lines."""
+    from dataclasses import replace
+    raw, obj, problems, line = hit
+    lines = raw.source.line - line
+    if obj is not None:
+        obj.source = raw.source
+    problems = [replace(p, line=p.line + lines) if p.line is not None else p for p in problems]
+    return raw, obj, problems, raw.source.line
 
 
 def _mesh_from_configmap(obj: Any) -> tuple[Any, list[Problem]]:

@@ -115,3 +115,44 @@ def test_an_edit_after_a_failed_load_compares_with_the_last_good_one():
     new = BASE.replace("name: v6}", "name: v66}")
     again, changed = load(cache, new)
     assert _view(again) == _view(load_text(new, "m.yaml")) and changed == {"VirtualService"}
+
+
+# --- an edit that adds or removes lines moves the documents after it, which are not read again --------------
+
+def test_documents_after_an_edit_that_adds_lines_are_kept_at_their_new_lines():
+    cache = DocumentCache()
+    first, _ = load(cache, BASE)
+    new = EDITS["a line added"](BASE)
+    again, changed = load(cache, new)
+    assert changed == {"VirtualService"}                 # the edited one; the Services after it only moved
+    moved = again.objects[3:]
+    assert all(any(o is f for f in first.objects) for o in moved)
+    assert _view(again) == _view(load_text(new, "m.yaml"))
+    again, changed = load(cache, BASE)                  # and back up
+    assert changed == {"VirtualService"} and _view(again) == _view(load_text(BASE, "m.yaml"))
+
+
+KINDLESS = "metadata: {name: nokind}\nspec: {}\n"
+
+
+@pytest.mark.parametrize("lines", ["# one\n", "# one\n# two\n# three\n", ""])
+def test_warnings_of_moved_documents_take_their_new_lines(lines: str):
+    base = BASE + "---\n" + KINDLESS
+    cache = DocumentCache()
+    first, _ = load(cache, base)
+    assert len(first.problems) == 1
+    new = base.replace("spec: {hosts: [v2]}\n", "spec: {hosts: [v2]}\n" + lines) if lines else \
+        base.replace("spec: {hosts: [v2]}\n", "", 1)        # a line removed
+    again, _ = load(cache, new)
+    assert _view(again) == _view(load_text(new, "m.yaml"))
+    assert first.problems[0].line - again.problems[0].line == (-lines.count("\n") if lines else 1)
+
+
+def test_a_failed_load_that_moved_documents_does_not_move_them_twice():
+    cache = DocumentCache()
+    load(cache, BASE)
+    new = EDITS["a line added"](BASE)
+    cache.begin()
+    load_text(new, "m.yaml", cache=cache)               # no commit: a failed load
+    again, changed = load(cache, new)
+    assert _view(again) == _view(load_text(new, "m.yaml")) and changed == {"VirtualService"}

@@ -227,3 +227,34 @@ def test_listeners_are_kept_unless_a_virtual_service_with_tcp_routes_changed(tmp
     third = compile_all(mc)
     assert mc.changes[-1] == {"VirtualService"} and third["listeners"] != first["listeners"]
     assert third == compile_all(MeshCompiler([str(mesh)]))
+
+
+def _located(loaded) -> tuple:
+    """What a load says with file:line: its problems, and each object's source."""
+    return [p.render() for p in loaded.problems], [(o.kind, o.name, str(o.source)) for o in loaded.objects]
+
+
+@pytest.mark.parametrize("lines", ["# one\n# two\n", ""])
+def test_objects_and_warnings_after_an_edit_that_moves_lines_are_at_their_new_lines(tmp_path: Path, lines: str):
+    """The documents after an edit that adds or removes lines are kept (not parsed again), and what they
+    say about lines is what a fresh load says: the objects' sources and the checks' warnings."""
+    from mesh_compile.pipeline import ReloadCache, load_mesh
+    shadowed = virtual_service("late", "ratings") + """\
+  http:
+  - route: [{destination: {host: ratings}}]
+  - match: [{uri: {prefix: /never}}]
+    route: [{destination: {host: ratings}}]
+"""
+    base = BASE.replace("  hosts: [reviews]\n", "  hosts: [reviews]\n# a comment\n") + "---\n" + shadowed
+    mesh = tmp_path / "mesh.yaml"
+    mesh.write_text(base)
+    cache = ReloadCache()
+    first = load_mesh([str(mesh)], cache=cache)
+    assert any("not used" in p.message for p in first.problems)
+    edited = base.replace("  hosts: [reviews]\n# a comment\n", "  hosts: [reviews]\n" + lines)
+    mesh.write_text(edited)
+    again = load_mesh([str(mesh)], cache=cache)
+    assert again.changed_kinds == {"VirtualService"}
+    assert again.objects[-1] is first.objects[-1]           # moved, not parsed again
+    assert _located(again) == _located(load_mesh([str(mesh)]))
+    assert _located(again) != _located(first)

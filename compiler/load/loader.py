@@ -105,9 +105,9 @@ def _load_cached(text: str, file: str, cache: DocumentCache) -> LoadResult | Non
         if docs is not None:
             head = last.docs[: bisect_right(last.docs, window.start, key=_end)]
             tail = last.docs[bisect_left(last.docs, window.old_end, key=_first):]
-            return _collect(text, file, cache, head, docs, tail, window.shift)
+            return _collect(text, file, cache, head, docs, tail, window)
     docs = _window_documents(text, Window(0, len(text), len(text)), file, cache)
-    return _collect(text, file, cache, [], docs, [], 0) if docs is not None else None
+    return _collect(text, file, cache, [], docs, [], None) if docs is not None else None
 
 
 def _end(record: DocumentRecord) -> int:
@@ -139,9 +139,10 @@ def _window_documents(text: str, window: Window, file: str,
 
 def _collect(text: str, file: str, cache: DocumentCache, head: list[DocumentRecord],
              window: list[tuple[DocumentRecord, FastDocument]], tail: list[DocumentRecord],
-             shift: int) -> LoadResult:
+             change: Window | None) -> LoadResult:
     """The file's objects in order: the kept documents before the window, the window's, the kept ones
-    after it (moved by `shift` characters); the file's new records go to the cache."""
+    after it (moved by the window's change of characters and lines); the file's new records go to the
+    cache."""
     collector = ObjectCollector(file, text)
     objects, problems = collector.objects, collector.problems
 
@@ -149,6 +150,13 @@ def _collect(text: str, file: str, cache: DocumentCache, head: list[DocumentReco
         kept_objects, kept_problems = cache.take(key)
         objects.extend(kept_objects)
         problems.extend(kept_problems)
+
+    def take_moved(key: DocKey) -> DocKey:
+        new_key = (key[0], key[1] + lines, key[2])
+        kept_objects, kept_problems = cache.take_moved(key, new_key)
+        objects.extend(kept_objects)
+        problems.extend(kept_problems)
+        return new_key
 
     for _first_at, _end_at, key in head:
         take(key)
@@ -159,9 +167,13 @@ def _collect(text: str, file: str, cache: DocumentCache, head: list[DocumentReco
         n_objects, n_problems = len(objects), len(problems)
         collector.fast_document(doc.data, doc.span)
         cache.put(key, objects[n_objects:], problems[n_problems:])
-    for _first_at, _end_at, key in tail:
-        take(key)
-    moved = [(first + shift, end + shift, key) for first, end, key in tail] if shift else tail
+    shift, lines = (change.shift, change.lines) if change is not None else (0, 0)
+    if lines:
+        moved = [(first + shift, end + shift, take_moved(key)) for first, end, key in tail]
+    else:
+        for _first_at, _end_at, key in tail:
+            take(key)
+        moved = [(first + shift, end + shift, key) for first, end, key in tail] if shift else tail
     cache.record_file(file, text, head + [record for record, _doc in window] + moved)
     result = LoadResult()
     result.objects, result.problems = objects, problems

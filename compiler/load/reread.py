@@ -4,8 +4,7 @@ An edit of one object changes a few bytes of a file of thousands of documents. C
 with the last one finds the changed byte range at memcmp speed; widened to the `---` lines around it,
 that range is the only part of the file that has to be split into documents and looked at again. The
 documents before it are the last load's, at the same offsets and lines; those after it are too, moved
-by the change of length, as long as the change kept the number of lines (a document's line is part of
-what it is known by, reuse.py).
+by the change of length and of line count (reuse.py moves their objects' lines).
 
 This only applies to a file whose last load was read by yaml-rs (fast_documents.py): there, every line
 that starts with `---` is a document marker, so a `---` line inside the unchanged text is one in both.
@@ -21,11 +20,12 @@ _BLOCK = 1 << 16          # compared a block at a time: slices of both texts are
 class Window:
     """The changed documents: new_text[start:end] replaces old_text[start:old_end]. Documents of the
     last load that end at or before `start` are kept as they were; those that begin at or after
-    `old_end` are kept moved by `end - old_end` characters (and by no line)."""
+    `old_end` are kept moved by `end - old_end` characters and `lines` lines."""
 
     start: int
     end: int
     old_end: int
+    lines: int = 0
 
     @property
     def shift(self) -> int:
@@ -39,9 +39,7 @@ def changed_window(old: str, new: str) -> Window:
     start = _head_end(new, prefix)
     end = _tail_start(new, len(new) - suffix)
     old_end = end - (len(new) - len(old))
-    if new.count("\n", start, end) != old.count("\n", start, old_end):
-        end, old_end = len(new), len(old)   # the documents after the change moved to other lines
-    return Window(start, end, old_end)
+    return Window(start, end, old_end, new.count("\n", start, end) - old.count("\n", start, old_end))
 
 
 def common_prefix(a: str, b: str) -> int:
@@ -92,6 +90,7 @@ def _head_end(text: str, limit: int) -> int:
 
 
 def _tail_start(text: str, limit: int) -> int:
-    """The start of the first `---` line whose preceding line break lies in text[limit:], else the end."""
-    at = text.find("\n---", limit)
+    """The start of the first `---` line that begins at or after `limit`, else the end: a marker line
+    that begins right at `limit` is wholly unchanged, and so are the documents after it."""
+    at = text.find("\n---", max(limit - 1, 0))
     return at + 1 if at >= 0 else len(text)
