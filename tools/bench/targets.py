@@ -35,4 +35,6 @@ def checks(result: Any) -> list[Check]:
     for push in result.pushes:
         if push.get("n") == 1000 and "push_s" in push:
             out.append(Check("N=1000 serve --watch edit -> Envoy ACK", push["push_s"], 0.3, "s"))
+            if "push_lines_s" in push:
+                out.append(Check("N=1000 serve --watch edit adding a line -> Envoy ACK", push["push_lines_s"], 0.3, "s"))
     return out
