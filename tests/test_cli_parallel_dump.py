@@ -86,6 +86,21 @@ def test_a_child_that_fails_before_its_turn_is_replaced_by_this_process(cfg, tmp
 
 def test_a_child_that_fails_while_writing_is_an_error(cfg, tmp_path, monkeypatch):
     parent = os.getpid()
+    real = parallel_dump._write
+
+    def fails_in_the_child(stream, pieces):
+        if os.getpid() != parent:
+            raise OSError("child failure")
+        return real(stream, pieces)
+
+    monkeypatch.setattr(parallel_dump, "_write", fails_in_the_child)
+    with pytest.raises(parallel_dump.ChildFailed):
+        _forked(cfg, tmp_path)
+
+
+def test_a_child_that_fails_while_formatting_is_replaced_by_this_process(cfg, tmp_path, monkeypatch):
+    """The child formats its sections before its turn: a failure there leaves the output to this process."""
+    parent = os.getpid()
     real = json_out.config_dump_section_chunks
 
     def fails_in_the_child(section):
@@ -94,8 +109,7 @@ def test_a_child_that_fails_while_writing_is_an_error(cfg, tmp_path, monkeypatch
         return real(section)
 
     monkeypatch.setattr(json_out, "config_dump_section_chunks", fails_in_the_child)
-    with pytest.raises(parallel_dump.ChildFailed):
-        _forked(cfg, tmp_path)
+    assert _forked(cfg, tmp_path) == _one_process(cfg)
 
 
 def test_a_reader_that_leaves_early_leaves_no_child(cfg, monkeypatch):
