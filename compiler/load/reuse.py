@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import Iterable, NamedTuple
 
 from ..diagnostics import Problem
+from .locate import Span
 from .raw import RawObject
 from .source import Source
 
@@ -106,5 +107,5 @@ def move_to_line(raw: RawObject, line: int) -> None:
     if span is None:
         return
     raw.source = Source(raw.source.file, raw.source.line - span.line + line)
-    raw.span = replace(span, line=line)
+    raw.span = Span(span.text, span.start, span.end, line, span.column)   # (dataclasses.replace: 3x slower)
     raw._tree, raw._composed = None, False
