@@ -258,3 +258,19 @@ def test_objects_and_warnings_after_an_edit_that_moves_lines_are_at_their_new_li
     assert again.objects[-1] is first.objects[-1]           # moved, not parsed again
     assert _located(again) == _located(load_mesh([str(mesh)]))
     assert _located(again) != _located(first)
+
+
+def test_a_virtual_service_edit_keeps_a_gateways_clusters_endpoints_and_listeners(tmp_path: Path):
+    """A gateway's clusters are every visible service's (istio-facts 4.4), so a VirtualService edit keeps
+    them, their endpoints and, without tcp/tls routes, the listeners; the routes are built again."""
+    gateway = "deploy/istio-ingressgateway.istio-system"
+    mesh = tmp_path / "mesh.yaml"
+    mesh.write_text(BASE)
+    mc = MeshCompiler([str(mesh)])
+    first = compile_all(mc, gateway)
+    mesh.write_text(EDITS["vs weights"](BASE))
+    second = compile_all(mc, gateway)
+    assert mc.changes[-1] == {"VirtualService"}
+    for kind in ("clusters", "endpoints", "listeners"):
+        assert second[kind] is first[kind], kind
+    assert second == compile_all(MeshCompiler([str(mesh)]), gateway)

@@ -1,14 +1,16 @@
 """Keeping what a reload cannot have changed (`serve --watch`): a proxy's clusters and endpoints when
 only VirtualServices changed, everything when nothing did.
 
-A sidecar's clusters and endpoints are functions of the proxy, services, workloads, DestinationRules,
-ServiceEntries, Sidecars and the mesh config (build/clusters.py, endpoints.py). VirtualServices reach them
-in two ways only: a Sidecar with egress hosts adds the destinations of the VirtualServices it imports to
-CDS (index/sidecar_scope.py, istiod's SidecarScope), and a gateway's clusters follow the hosts bound to
-it. A sidecar's listeners read VirtualServices only for their tcp and tls routes (listener_outbound.py,
-tcp_routes.py: the chains of TCP, TLS and sniffed ports): when the VirtualServices that have any are the
-very same objects, in the same order, the listeners are kept too. Everything else a VirtualService changes
-is routes, which are built again (reusing unchanged VirtualServices' routes, route_memo.py).
+A proxy's clusters and endpoints are functions of the proxy, services, workloads, DestinationRules,
+ServiceEntries, Sidecars, Gateways and the mesh config (build/clusters.py, endpoints.py, sni_dnat.py).
+VirtualServices reach them in one way only: a Sidecar with egress hosts adds the destinations of the
+VirtualServices it imports to CDS (index/sidecar_scope.py, istiod's SidecarScope). A gateway's clusters
+are every visible service's, not only the hosts bound to it (istiod filters them only with
+PILOT_FILTER_GATEWAY_CLUSTER_CONFIG=true, off by default: istio-facts 4.4). Listeners read VirtualServices
+only for their tcp and tls routes (a sidecar's listener_outbound.py and tcp_routes.py, a gateway's
+listener_gateway.py): when the VirtualServices that have any are the very same objects, in the same order,
+the listeners are kept too. Everything else a VirtualService changes is routes, which are built again
+(a sidecar reusing unchanged VirtualServices' routes, route_memo.py).
 """
 from __future__ import annotations
 
@@ -27,8 +29,8 @@ def keep_unchanged(cfg: Any, previous: Any, changed: set[str]) -> list[str]:
     before the changes of kinds `changed`) that those changes cannot touch; -> the kinds kept."""
     if proxy_key(cfg.proxy) != proxy_key(previous.proxy) or cfg.behaviour != previous.behaviour:
         return []
-    route_only = changed <= ROUTE_ONLY_KINDS and not cfg.proxy.is_gateway
-    if route_only:
+    route_only = changed <= ROUTE_ONLY_KINDS
+    if route_only and not cfg.proxy.is_gateway:
         cfg.route_memo = previous.route_memo           # unchanged VirtualServices keep their routes
     elif previous.route_memo is not None:
         cfg.route_memo = previous.route_memo.hosts_only()   # equal virtual hosts stay the same objects
@@ -46,7 +48,8 @@ def keep_unchanged(cfg: Any, previous: Any, changed: set[str]) -> list[str]:
 
 
 def _no_egress_scoping(cfg: Any) -> bool:
-    """No Sidecar with egress hosts applies: VirtualService destinations do not reach CDS."""
+    """No Sidecar with egress hosts applies (never to a gateway): VirtualService destinations do not
+    reach CDS."""
     sidecar = cfg.scope.sidecar
     return sidecar is None or not sidecar.spec.egress
 
