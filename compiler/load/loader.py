@@ -145,6 +145,7 @@ def _collect(text: str, file: str, cache: DocumentCache, head: list[DocumentReco
     cache."""
     collector = ObjectCollector(file, text)
     objects, problems = collector.objects, collector.problems
+    shift, lines = (change.shift, change.lines) if change is not None else (0, 0)
 
     def take(key: DocKey) -> None:
         kept_objects, kept_problems = cache.take(key)
@@ -167,7 +168,6 @@ def _collect(text: str, file: str, cache: DocumentCache, head: list[DocumentReco
         n_objects, n_problems = len(objects), len(problems)
         collector.fast_document(doc.data, doc.span)
         cache.put(key, objects[n_objects:], problems[n_problems:])
-    shift, lines = (change.shift, change.lines) if change is not None else (0, 0)
     if lines:
         moved = [(first + shift, end + shift, take_moved(key)) for first, end, key in tail]
     else:

@@ -3,8 +3,9 @@
 A document is known by (file, first line, text). When a reload finds the same key, its objects and
 warnings are taken from the last load instead of being parsed again; a document whose text changed is
 read anew. A document the edit only moved to other lines (reread.py says which) is taken too, its
-objects given their new lines in place and its warnings remade with them. The cache also keeps each file's last text and where its documents sit in it, so a
-reload can find the few documents an edit touched without splitting the whole file (reread.py).
+objects given their new lines in place and its warnings remade with them. The cache also keeps each
+file's last text and where its documents sit in it, so a reload can find the few documents an edit
+touched without splitting the whole file (reread.py).
 `commit()` ends a successful load and says which kinds of object changed since
 the previous one (documents added, removed or edited, plus every object of a file libyaml had to
 read, which is never cached), so later stages can tell what they may keep.
