@@ -73,13 +73,11 @@ class ReloadCache:
 
 def _moved(hit: tuple[Any, Any, list[Problem], int]) -> tuple[Any, Any, list[Problem], int]:
     """A parse whose object's document moved: the object takes the new source, the problems new lines."""
-    from dataclasses import replace
+    from mesh_compile.load.reuse import moved_problems
     raw, obj, problems, line = hit
-    lines = raw.source.line - line
     if obj is not None:
         obj.source = raw.source
-    problems = [replace(p, line=p.line + lines) if p.line is not None else p for p in problems]
-    return raw, obj, problems, raw.source.line
+    return raw, obj, moved_problems(problems, raw.source.line - line), raw.source.line
 
 
 def _mesh_from_configmap(obj: Any) -> tuple[Any, list[Problem]]:

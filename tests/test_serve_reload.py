@@ -58,25 +58,25 @@ def compile_all(mc: MeshCompiler, target: str = TARGET) -> dict:
     return mc.compile(loaded.mesh, target, None)[0]
 
 
+def before_and_after(tmp_path: Path, text: str, edited: str, target: str = TARGET) -> tuple[MeshCompiler, dict, dict, Path]:
+    """A watching compiler, its compile of `text`, its compile once `edited` is written over it, and the file."""
+    mesh = tmp_path / "mesh.yaml"
+    mesh.write_text(text)
+    mc = MeshCompiler([str(mesh)])
+    first = compile_all(mc, target)
+    mesh.write_text(edited)
+    return mc, first, compile_all(mc, target), mesh
+
+
 @pytest.mark.parametrize("edit", list(EDITS), ids=list(EDITS))
 @pytest.mark.parametrize("target", [TARGET, "deploy/istio-ingressgateway.istio-system"])
 def test_a_reload_equals_a_fresh_compile(tmp_path: Path, edit: str, target: str):
-    mesh = tmp_path / "mesh.yaml"
-    mesh.write_text(BASE)
-    watching = MeshCompiler([str(mesh)])
-    compile_all(watching, target)
-    mesh.write_text(EDITS[edit](BASE))
-    again = compile_all(watching, target)
+    _mc, _first, again, mesh = before_and_after(tmp_path, BASE, EDITS[edit](BASE), target)
     assert again == compile_all(MeshCompiler([str(mesh)]), target)
 
 
 def test_a_virtual_service_edit_keeps_clusters_endpoints_and_other_routes(tmp_path: Path):
-    mesh = tmp_path / "mesh.yaml"
-    mesh.write_text(BASE)
-    mc = MeshCompiler([str(mesh)])
-    first = compile_all(mc)
-    mesh.write_text(EDITS["vs weights"](BASE))
-    second = compile_all(mc)
+    mc, first, second, _mesh = before_and_after(tmp_path, BASE, EDITS["vs weights"](BASE))
     assert mc.changes[-1] == {"VirtualService"}
     assert second["clusters"] is first["clusters"] and second["endpoints"] is first["endpoints"]
     vhosts = {vh["name"]: vh for rc in second["routes"] for vh in rc["virtualHosts"]}
@@ -88,12 +88,8 @@ def test_a_virtual_service_edit_keeps_clusters_endpoints_and_other_routes(tmp_pa
 
 @pytest.mark.parametrize("edit", ["dr subset", "service added", "sidecar with egress"])
 def test_other_edits_rebuild_the_clusters(tmp_path: Path, edit: str):
-    mesh = tmp_path / "mesh.yaml"
-    mesh.write_text(BASE)
-    mc = MeshCompiler([str(mesh)])
-    first = compile_all(mc)
-    mesh.write_text(EDITS[edit](BASE))
-    assert compile_all(mc)["clusters"] is not first["clusters"]
+    _mc, first, second, _mesh = before_and_after(tmp_path, BASE, EDITS[edit](BASE))
+    assert second["clusters"] is not first["clusters"]
 
 
 def test_a_reload_that_fails_keeps_nothing_wrong(tmp_path: Path):
@@ -215,12 +211,7 @@ TCP_MESH = BASE + "\n---\n" + doc(
 
 def test_listeners_are_kept_unless_a_virtual_service_with_tcp_routes_changed(tmp_path: Path):
     """build/keep.py: a sidecar's listeners read VirtualServices only for tcp/tls routes."""
-    mesh = tmp_path / "mesh.yaml"
-    mesh.write_text(TCP_MESH)
-    mc = MeshCompiler([str(mesh)])
-    first = compile_all(mc)
-    mesh.write_text(EDITS["vs weights"](TCP_MESH))
-    second = compile_all(mc)
+    mc, first, second, mesh = before_and_after(tmp_path, TCP_MESH, EDITS["vs weights"](TCP_MESH))
     assert second["listeners"] is first["listeners"]
     edited = EDITS["vs weights"](TCP_MESH).replace("weight: 70", "weight: 60").replace("weight: 30", "weight: 40")
     mesh.write_text(edited)
@@ -264,12 +255,7 @@ def test_a_virtual_service_edit_keeps_a_gateways_clusters_endpoints_and_listener
     """A gateway's clusters are every visible service's (istio-facts 4.4), so a VirtualService edit keeps
     them, their endpoints and, without tcp/tls routes, the listeners; the routes are built again."""
     gateway = "deploy/istio-ingressgateway.istio-system"
-    mesh = tmp_path / "mesh.yaml"
-    mesh.write_text(BASE)
-    mc = MeshCompiler([str(mesh)])
-    first = compile_all(mc, gateway)
-    mesh.write_text(EDITS["vs weights"](BASE))
-    second = compile_all(mc, gateway)
+    mc, first, second, mesh = before_and_after(tmp_path, BASE, EDITS["vs weights"](BASE), gateway)
     assert mc.changes[-1] == {"VirtualService"}
     for kind in ("clusters", "endpoints", "listeners"):
         assert second[kind] is first[kind], kind

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from mesh_compile.index.mesh_index import same_objects
+
 ROUTE_ONLY_KINDS = frozenset({"VirtualService"})
 
 
@@ -58,5 +60,4 @@ def _same_l4_routes(index: Any, previous: Any) -> bool:
     """The VirtualServices with tcp or tls routes are the same objects in the same order in both indexes."""
     def l4(ix: Any) -> list[Any]:
         return [vs.config for vs in ix.virtual_services if vs.spec.tcp or vs.spec.tls]
-    now, before = l4(index), l4(previous)
-    return len(now) == len(before) and all(a is b for a, b in zip(now, before))
+    return same_objects(l4(index), l4(previous))

@@ -8,10 +8,9 @@ process writes the opening and the clusters, flushes, and hands the turn over th
 child, its sections built and formatted by then (it would otherwise wait idle while the clusters are
 written; holding the text costs ~5% more memory at 10,000 services), writes them straight to the same
 file descriptor and exits, while this process builds the endpoints, which it writes once the child is
-done. (Spilling the child's text
-to a temporary file and copying it in cost more than the fork saved at 10,000 services.) Should the
-child fail before its turn, this process builds those sections itself, so an error surfaces as it
-would without the fork.
+done. (Spilling the child's text to a temporary file and copying it in cost more than the fork saved at
+10,000 services.) Should the child fail before its turn, this process builds those sections itself, so
+an error surfaces as it would without the fork.
 
 Used only where forking is safe and pays: a one-shot console-script process (no threads, nothing to
 clean up: cli/quick_exit.py), with two or more CPUs, and a mesh of at least MIN_SERVICES services.

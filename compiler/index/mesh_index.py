@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 from mesh_compile.index import endpoints as E
 from mesh_compile.index.hosts import (host_matches, is_wildcard, resolve_gateway_name, resolve_short_name,
@@ -176,8 +176,8 @@ class MeshIndex:
         suffix = self.mesh.domain_suffix
         views = []
         for i, obj in enumerate(objs):
-            old = kept.get(id(obj))
-            if old is not None and old.config is obj and old.order == i:
+            old = _kept_view(kept, obj, i)
+            if old is not None:
                 views.append(old)
                 continue
             ns = obj.meta.namespace
@@ -215,8 +215,8 @@ class MeshIndex:
         suffix = self.mesh.domain_suffix
         views = []
         for i, o in enumerate(objs):
-            old = kept.get(id(o))
-            if old is not None and old.config is o and old.order == i:
+            old = _kept_view(kept, o, i)
+            if old is not None:
                 views.append(old)
             else:
                 views.append(DestinationRuleView(o, resolve_short_name(o.spec.host, o.meta.namespace, suffix),
@@ -326,7 +326,7 @@ class _Unchanged:
         if self._previous is None:
             return False
         old = self._previous._by_kind
-        return all(_same_objects(old.get(kind, ()), self._by_kind.get(kind, ())) for kind in kinds)
+        return all(same_objects(old.get(kind, ()), self._by_kind.get(kind, ())) for kind in kinds)
 
     def views(self, attribute: str) -> dict[int, Any]:
         """The last index's views (`virtual_services`, `destination_rules`) by id(config), when its settings
@@ -336,8 +336,15 @@ class _Unchanged:
         return {id(view.config): view for view in getattr(self._previous, attribute)}
 
 
-def _same_objects(old: Any, new: Any) -> bool:
+def same_objects(old: Sequence[Any], new: Sequence[Any]) -> bool:
+    """The very same objects in the same order."""
     return len(old) == len(new) and all(a is b for a, b in zip(old, new))
+
+
+def _kept_view(kept: dict[int, Any], obj: Any, order: int) -> Any | None:
+    """The last index's view of `obj` when it was made from this very object at this position."""
+    old = kept.get(id(obj))
+    return old if old is not None and old.config is obj and old.order == order else None
 
 
 def _selector_matches(selector: Any, labels: dict[str, str], dr_ns: str, proxy_ns: str) -> bool:

@@ -118,9 +118,10 @@ def fast_documents(text: str, known: Callable[[int, str], bool] | None = None,
         if known(span.line, chunk):
             out.append(FastDocument(None, span, chunk))
             continue
-        if _is_risky(text[bol : span.end]):
+        whole = text[bol : span.end]           # from the start of its first line, for the column
+        if _is_risky(whole):
             return None
-        data = _parse(text[bol : span.end])
+        data = _parse(whole)
         if not isinstance(data, dict) or _is_list(data):
             return None
         out.append(FastDocument(data, span, chunk))

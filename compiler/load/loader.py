@@ -147,10 +147,11 @@ def _collect(text: str, file: str, cache: DocumentCache, head: list[DocumentReco
     objects, problems = collector.objects, collector.problems
     shift, lines = (change.shift, change.lines) if change is not None else (0, 0)
 
-    def take(key: DocKey) -> None:
+    def take(key: DocKey) -> DocKey:
         kept_objects, kept_problems = cache.take(key)
         objects.extend(kept_objects)
         problems.extend(kept_problems)
+        return key
 
     def take_moved(key: DocKey) -> DocKey:
         new_key = (key[0], key[1] + lines, key[2])
@@ -168,12 +169,7 @@ def _collect(text: str, file: str, cache: DocumentCache, head: list[DocumentReco
         n_objects, n_problems = len(objects), len(problems)
         collector.fast_document(doc.data, doc.span)
         cache.put(key, objects[n_objects:], problems[n_problems:])
-    if lines:
-        moved = [(first + shift, end + shift, take_moved(key)) for first, end, key in tail]
-    else:
-        for _first_at, _end_at, key in tail:
-            take(key)
-        moved = [(first + shift, end + shift, key) for first, end, key in tail] if shift else tail
+    moved = [(first + shift, end + shift, take_moved(key) if lines else take(key)) for first, end, key in tail]
     cache.record_file(file, text, head + [record for record, _doc in window] + moved)
     result = LoadResult()
     result.objects, result.problems = objects, problems

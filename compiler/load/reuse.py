@@ -68,10 +68,9 @@ class DocumentCache:
         get their new lines in place, set from `new_key` (so that a load that fails and is done again
         sets the same), and its warnings are remade; the last load's entry keeps its warnings."""
         objects, problems = self._last[key]
-        lines = new_key[1] - key[1]
         for raw in objects:
             move_to_line(raw, new_key[1])
-        entry = (objects, [replace(p, line=p.line + lines) if p.line is not None else p for p in problems])
+        entry = (objects, moved_problems(problems, new_key[1] - key[1]))
         if new_key in self._last:         # it landed on an old document's key: count that one changed
             self._added.update(raw.kind or "" for raw in self._last[new_key][0])
         self._moved.add(key)
@@ -92,13 +91,18 @@ class DocumentCache:
     def commit(self) -> set[str]:
         """End a successful load: the kinds of the objects that changed since the last commit."""
         changed = self._uncached | self._added
-        if self._taken + len(self._moved) != len(self._last) or self._moved:   # some may be gone
+        if self._moved or self._taken != len(self._last):       # some documents of the last load may be gone
             for key, (objects, _problems) in self._last.items():
                 if key not in self._now and key not in self._moved:
                     changed.update(raw.kind or "" for raw in objects)
         self._last, self._now = self._now, {}
         self._files, self._files_now = self._files_now, {}
         return changed
+
+
+def moved_problems(problems: list[Problem], lines: int) -> list[Problem]:
+    """The problems of a document that moved `lines` lines (all of them point into it)."""
+    return [replace(p, line=p.line + lines) if p.line is not None else p for p in problems]
 
 
 def move_to_line(raw: RawObject, line: int) -> None:

@@ -21,7 +21,7 @@ import subprocess
 import time
 import urllib.request
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from mesh_compile_xds.ads.envoy_process import ISTIO_COMPONENT_LOG_LEVEL   # Envoy's log levels as Istio's
 
@@ -40,27 +40,28 @@ def free_port() -> int:
 
 def edit_split(text: str, name: str) -> str:
     """The mesh with VirtualService `name`'s 90/10 split made 80/20 (no other byte changes)."""
-    docs = text.split("\n---\n")
-    for k, doc in enumerate(docs):
-        if doc.lstrip().startswith("apiVersion") and "\nkind: VirtualService\n" in doc and f"\n  name: {name}\n" in doc:
-            if "weight: 90" not in doc:
-                break
-            docs[k] = doc.replace("weight: 90", "weight: 80").replace("weight: 10", "weight: 20")
-            return "\n---\n".join(docs)
-    raise PushError(f"no VirtualService {name} with a 90/10 split in the mesh")
+    return _edit_virtual_service(text, name, "weight: 90", "a 90/10 split",
+                                 lambda doc: doc.replace("weight: 90", "weight: 80").replace("weight: 10", "weight: 20"))
 
 
 def edit_add_line(text: str, name: str) -> str:
     """The mesh with a `timeout: 5s` line added to VirtualService `name`'s canary route: every document
     after it moves down a line (serve must not read them again)."""
+    canary = "\n  - name: canary\n"
+    return _edit_virtual_service(text, name, canary, "a canary route",
+                                 lambda doc: doc.replace(canary, canary + "    timeout: 5s\n"))
+
+
+def _edit_virtual_service(text: str, name: str, needs: str, what: str, change: Callable[[str], str]) -> str:
+    """The mesh with `change` made to VirtualService `name`'s document, which must hold `needs`."""
     docs = text.split("\n---\n")
     for k, doc in enumerate(docs):
         if doc.lstrip().startswith("apiVersion") and "\nkind: VirtualService\n" in doc and f"\n  name: {name}\n" in doc:
-            if "\n  - name: canary\n" not in doc:
+            if needs not in doc:
                 break
-            docs[k] = doc.replace("\n  - name: canary\n", "\n  - name: canary\n    timeout: 5s\n")
+            docs[k] = change(doc)
             return "\n---\n".join(docs)
-    raise PushError(f"no VirtualService {name} with a canary route in the mesh")
+    raise PushError(f"no VirtualService {name} with {what} in the mesh")
 
 
 def _stats(admin_port: int) -> dict[str, int]:
