@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence, TextIO
 from mesh_compile.diagnostics import ERROR, INFO, Problem
 
 if TYPE_CHECKING:   # imported when a load runs: the yaml-rs reader is not for every command
-    from mesh_compile.load.fast_documents import MapFn
+    from mesh_compile.load.fast_documents import DocumentsFn
 
 CheckFn = Callable[[list, str], list]   # raw objects, default namespace -> [(object or None, problems)]
 
@@ -90,11 +90,11 @@ def _mesh_from_configmap(obj: Any) -> tuple[Any, list[Problem]]:
 def load_mesh(paths: Sequence[str], *, mesh_config: str | None = None, stdin: TextIO | None = None,
               default_namespace: str = "default", external_name_alias: bool = True,
               roots_in_creation_order: bool = True, cache: ReloadCache | None = None,
-              map_documents: MapFn | None = None, check_objects: CheckFn | None = None) -> LoadedMesh:
-    """The mesh in `paths`, parsed, checked and indexed. `map_documents(parse, texts)` and
-    `check_objects(raw objects, default namespace)` (parse_object for each) do the per-document work:
-    in order in this process by default; the CLI shares a big input between two processes
-    (cli/parallel_load.py)."""
+              read_documents: DocumentsFn | None = None, check_objects: CheckFn | None = None) -> LoadedMesh:
+    """The mesh in `paths`, parsed, checked and indexed. `read_documents(text)` (yaml-rs's read of one
+    file) and `check_objects(raw objects, default namespace)` (parse_object for each) do the per-document
+    work: fast_documents and in order in this process by default; the CLI shares it between two
+    processes (cli/parallel_load.py, cli/prefetch.py)."""
     from mesh_compile.index.mesh_config import settings_from
     from mesh_compile.index.mesh_index import MeshIndex
     from mesh_compile.load.loader import load_paths
@@ -102,7 +102,7 @@ def load_mesh(paths: Sequence[str], *, mesh_config: str | None = None, stdin: Te
     if cache is not None:
         cache.documents.begin()
     loaded = load_paths(list(paths), stdin=stdin, cache=cache.documents if cache is not None else None,
-                        map_documents=map_documents)
+                        read_documents=read_documents)
     result = LoadedMesh(index=None, problems=list(loaded.problems), fatal=list(loaded.fatal))
     if result.fatal:
         return result

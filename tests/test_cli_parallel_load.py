@@ -7,6 +7,7 @@ import io
 import os
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -117,7 +118,8 @@ def test_documents_come_back_as_one_process_parses_them(mesh_text, small_maps):
 
 def test_a_file_read_with_the_map_equals_the_one_process_read(mesh_text, small_maps):
     alone = load_text(mesh_text, "mesh.yaml")
-    shared = load_text(mesh_text, "mesh.yaml", map_documents=parallel_load.map_documents)
+    shared = load_text(mesh_text, "mesh.yaml",
+                       read_documents=partial(fast_documents, map_documents=parallel_load.map_documents))
     assert [(o.data, o.source) for o in shared.objects] == [(o.data, o.source) for o in alone.objects]
     assert shared.problems == alone.problems and shared.fatal == alone.fatal
 

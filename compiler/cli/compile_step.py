@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TextIO
 
 from mesh_compile.cli import quick_exit
@@ -30,9 +31,22 @@ def report(problems: list[Problem], err: TextIO) -> None:
 
 
 def load_inputs(args: argparse.Namespace, paths: list[str], err: TextIO,
-                stdin: TextIO | None = None) -> tuple[Any, Any]:
+                stdin: TextIO | None = None, prefetched: Any = None) -> tuple[Any, Any]:
     """(LoadedMesh, Behaviour) for `paths`; problems go to `err`. CommandError (exit 2) when the input
-    cannot be read, (exit 1) when --strict and an object is invalid."""
+    cannot be read, (exit 1) when --strict and an object is invalid. `prefetched`: a
+    cli/prefetch.Prefetch started on `paths`, or None to start one here."""
+    from mesh_compile.cli import prefetch
+    if prefetched is None:
+        prefetched = prefetch.start(paths)
+    try:
+        return _load_inputs(args, paths, err, stdin, prefetched)
+    finally:
+        if prefetched is not None:
+            prefetched.close()
+
+
+def _load_inputs(args: argparse.Namespace, paths: list[str], err: TextIO, stdin: TextIO | None,
+                 prefetched: Any) -> tuple[Any, Any]:
     from mesh_compile.pipeline import load_mesh
     from mesh_compile.versions import VersionError, behaviour_for, parse_version
 
@@ -43,11 +57,13 @@ def load_inputs(args: argparse.Namespace, paths: list[str], err: TextIO,
     if not paths:
         raise CommandError("Error: no input: give -f PATH (a file, a directory or - for stdin) or --example")
     from mesh_compile.cli import parallel_load
+    from mesh_compile.load.fast_documents import fast_documents
     two = parallel_load.worth_forking()
+    read = partial(fast_documents, map_documents=parallel_load.map_documents) if two else fast_documents
     mesh = load_mesh(paths, mesh_config=args.mesh_config, stdin=stdin, default_namespace=args.namespace,
                      external_name_alias=behaviour.external_name_alias,
                      roots_in_creation_order=behaviour.vs_roots_in_creation_order,
-                     map_documents=parallel_load.map_documents if two else None,
+                     read_documents=prefetched.reader(read) if prefetched is not None else read,
                      check_objects=parallel_load.check_objects if two else None)
     quick_exit.keep(mesh)
     report(mesh.problems, err)
@@ -60,15 +76,18 @@ def load_inputs(args: argparse.Namespace, paths: list[str], err: TextIO,
 
 
 def compile_target(args: argparse.Namespace, err: TextIO, stdin: TextIO | None = None) -> Compiled:
-    from mesh_compile.build.compile import compile_proxy
+    from mesh_compile.cli import prefetch
     from mesh_compile.cli.options import input_paths, parse_labels
-    from mesh_compile.index.proxy import TargetError, resolve_proxy
 
     try:
         labels = parse_labels(args.labels)
     except ValueError as exc:
         raise CommandError(f"Error: {exc}")
-    mesh, behaviour = load_inputs(args, input_paths(args), err, stdin)
+    paths = input_paths(args)
+    prefetched = prefetch.start(paths)   # before the imports below, which it runs beside
+    from mesh_compile.build.compile import compile_proxy
+    from mesh_compile.index.proxy import TargetError, resolve_proxy
+    mesh, behaviour = load_inputs(args, paths, err, stdin, prefetched)
     try:
         proxy = resolve_proxy(args.target, mesh.index, proxy_type=args.proxy_type, labels=labels)
     except TargetError as exc:

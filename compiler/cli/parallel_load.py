@@ -150,7 +150,12 @@ def _collect(child: tuple[int, int] | None, decode: Callable[[bytes], list], cou
     maps its items itself)."""
     if child is None:
         return None
-    pid, read_fd = child
+    results = collected(*child, decode)
+    return results if isinstance(results, list) and len(results) == count else None
+
+
+def collected(pid: int, read_fd: int, decode: Callable[[bytes], Any]) -> Any:
+    """What the child `pid` wrote to its pipe, decoded, once it has exited; None when it failed."""
     try:
         with open(read_fd, "rb") as pipe:
             data = pipe.read()
@@ -159,7 +164,6 @@ def _collect(child: tuple[int, int] | None, decode: Callable[[bytes], list], cou
     if os.waitstatus_to_exitcode(status) != 0:
         return None
     try:
-        results = decode(data)
+        return decode(data)
     except Exception:   # noqa: BLE001 - any bad data means: do that part here, as one process would
         return None
-    return results if isinstance(results, list) and len(results) == count else None

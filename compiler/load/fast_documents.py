@@ -96,6 +96,9 @@ class FastDocument:
 # How a list of items is mapped through a function: in order, in this process, unless the caller
 # gives another way (the CLI maps a big file's documents on two cores: cli/parallel_load.py).
 MapFn = Callable[[Callable[[Any], Any], list], list]
+# How a whole file's text is read with yaml-rs: fast_documents by default; the CLI shares that work
+# with a forked process (cli/parallel_load.py, cli/prefetch.py).
+DocumentsFn = Callable[[str], "list[FastDocument] | None"]
 
 
 def fast_documents(text: str, known: Callable[[int, str], bool] | None = None,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Sequence, TextIO
 
 from ..diagnostics import ERROR, Problem
-from .fast_documents import FastDocument, MapFn, fast_documents
+from .fast_documents import DocumentsFn, FastDocument, fast_documents
 from .files import InputText, read_inputs
 from .flatten import ObjectCollector
 from .locate import Span
@@ -36,15 +36,15 @@ class LoadResult:
 
 
 def load_paths(paths: Sequence[str], stdin: TextIO | None = None,
-               cache: DocumentCache | None = None, map_documents: MapFn | None = None) -> LoadResult:
+               cache: DocumentCache | None = None, read_documents: DocumentsFn | None = None) -> LoadResult:
     """Load every path in order; `-` reads `stdin` (sys.stdin when None). Every file is parsed
     even after an error elsewhere, so all syntax errors are reported at once. With a `cache`,
     documents unchanged since the cache's last load are not parsed again (reuse.py).
-    `map_documents`: how yaml-rs maps over a file's documents (fast_documents.py)."""
+    `read_documents`: how yaml-rs reads a file (fast_documents.py)."""
     result = LoadResult()
     for item in read_inputs(paths, stdin):
         if isinstance(item, InputText):
-            result.merge(load_text(item.text, item.name, cache=cache, map_documents=map_documents))
+            result.merge(load_text(item.text, item.name, cache=cache, read_documents=read_documents))
         else:
             result.add(item)
     return result
@@ -52,7 +52,7 @@ def load_paths(paths: Sequence[str], stdin: TextIO | None = None,
 
 def load_text(text: str, file: str = "<string>", loader_cls: type | None = None,
               fast: bool = True, cache: DocumentCache | None = None,
-              map_documents: MapFn | None = None) -> LoadResult:
+              read_documents: DocumentsFn | None = None) -> LoadResult:
     """Load one YAML or JSON text as if it were the file `file` (handy in later stages' tests).
     `loader_cls` is the PyYAML loader (default: yaml_loader.Loader). With the default loader and `fast`,
     yaml-rs reads the files it reads the same way (fast_documents)."""
@@ -63,7 +63,7 @@ def load_text(text: str, file: str = "<string>", loader_cls: type | None = None,
             if cached is not None:
                 return cached
         else:
-            docs = fast_documents(text, map_documents=map_documents)
+            docs = (read_documents or fast_documents)(text)
             if docs is not None:
                 collector = ObjectCollector(file, text)
                 for doc in docs:
