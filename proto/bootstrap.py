@@ -210,11 +210,10 @@ def _strip_items_same(items: list, where: str, notes: list[Note], same: AnyValue
 
 
 def _strip_same(value: AnyValue, where: str, notes: list[Note], same: AnyValue) -> AnyValue:
-    found = same.get_same(value, ("strip", where))
-    if found is None:
+    def strip() -> tuple[AnyValue, list[Note]]:
         its_notes: list[Note] = []
-        found = (strip_istio_only(value, where, its_notes, same), its_notes)
-        same.put_same(value, found, ("strip", where))
+        return strip_istio_only(value, where, its_notes, same), its_notes
+    found = same.reuse(value, ("strip", where), lambda: None, strip)
     notes.extend(found[1])
     return found[0]
 

@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 import copy
+from functools import partial
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
@@ -62,10 +63,8 @@ def localise(resources: Mapping[str, list[dict]], opts: LocalOptions,
     touched: dict[str, list[str]] = {}
     for kind, items in resources.items():
         variant = ("list", kind, opts.stock_envoy, opts.plaintext)
-        same = cache.get_same(items, variant)    # a list the compiler kept whole (build/keep.py)
-        if same is None:
-            same = _rewrite_list(kind, items, opts, cache)
-            cache.put_same(items, same, variant)
+        # a list the compiler kept whole (build/keep.py) is found by identity
+        same = cache.reuse(items, variant, lambda: None, partial(_rewrite_list, kind, items, opts, cache))
         out[kind] = same[0]
         found.setdefault(kind, []).extend(same[1])
         if same[2]:
@@ -115,17 +114,11 @@ def _rewrite_cached(kind: str, res: dict, opts: LocalOptions, cache: ReuseCache)
     if kind not in _STRIPPED:
         return _Rewritten(res)  # endpoints: nothing to rewrite, and nothing changes them
     variant = (opts.stock_envoy, opts.plaintext)
-    done = cache.get_same(res, variant)
-    if done is not None:
-        return done
-    key = None if kind == "routes" and spliced(res) else content_key(kind, res)   # hosts: by identity
-    key = None if key is None else (*variant, key)
-    done = cache.get(key)
-    if done is None:
-        done = _rewrite(kind, res, opts, cache)
-        cache.put(key, done)
-    cache.put_same(res, done, variant)
-    return done
+
+    def key_of() -> Optional[tuple]:
+        key = None if kind == "routes" and spliced(res) else content_key(kind, res)   # hosts: by identity
+        return None if key is None else (*variant, key)
+    return cache.reuse(res, variant, key_of, partial(_rewrite, kind, res, opts, cache))
 
 
 def _rewrite(kind: str, res: dict, opts: LocalOptions, cache: Optional[ReuseCache] = None) -> _Rewritten:

@@ -6,6 +6,7 @@ the same version (across restarts too) and an unchanged resource is recognisably
 from __future__ import annotations
 
 import hashlib
+from functools import partial
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Optional
 
@@ -88,11 +89,9 @@ def build_snapshot(resources: Mapping[str, list[dict]], cache: Optional[ReuseCac
     for type_url in typeurls.PUSH_ORDER:
         kind = typeurls.KIND[type_url]
         items = resources.get(typeurls.ATTRIBUTE[type_url], [])
-        same = cache.get_same(items, ("list", type_url))   # a list localise handed over unchanged
-        if same is None:
-            same = _encode_list(type_url, kind, items, cache)
-            cache.put_same(items, same, ("list", type_url))
-        snap.resources[type_url], problems = same
+        # a list localise handed over unchanged is found by identity
+        snap.resources[type_url], problems = cache.reuse(items, ("list", type_url), lambda: None,
+                                                         partial(_encode_list, type_url, kind, items, cache))
         snap.problems.extend(problems)
     cache.finish()
     return snap
@@ -104,14 +103,7 @@ def _encode_list(type_url: str, kind: str, items: list[dict],
     by_name: dict[str, Resource] = {}
     problems: list[str] = []
     for item in items:
-        encoded = cache.get_same(item)
-        if encoded is None:
-            key = None if kind == "route" and spliced(item) else content_key(kind, item)
-            encoded = cache.get(key)
-            if encoded is None:
-                encoded = _encode(type_url, kind, item, cache)
-                cache.put(key, encoded)
-            cache.put_same(item, encoded)
+        encoded = cache.reuse(item, None, partial(_content_key, kind, item), partial(_encode, type_url, kind, item, cache))
         if isinstance(encoded, str):
             problems.append(encoded)
             continue
@@ -120,6 +112,10 @@ def _encode_list(type_url: str, kind: str, items: list[dict],
             continue
         by_name[encoded.name] = encoded
     return by_name, problems
+
+
+def _content_key(kind: str, item: dict) -> Optional[tuple[str, bytes]]:
+    return None if kind == "route" and spliced(item) else content_key(kind, item)
 
 
 def _encode(type_url: str, kind: str, item: dict, cache: ReuseCache) -> Resource | str:

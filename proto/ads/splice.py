@@ -12,6 +12,7 @@ message (tests/test_ads_splice.py checks this on compiled route configs).
 """
 from __future__ import annotations
 
+from functools import partial
 from typing import Optional
 
 from .reuse import ReuseCache, content_key
@@ -34,25 +35,15 @@ def route_config_bytes(item: dict, cache: ReuseCache) -> Optional[bytes]:
     when it should be encoded whole (few hosts, or some part does not parse: the whole message then
     reports the error with its full path)."""
     from mesh_compile_xds.messages import ResourceError, to_message
-    from mesh_compile_xds.parse import parse_json
 
     hosts = item.get("virtualHosts")
     if not isinstance(hosts, list) or len(hosts) < SPLIT_AT:
         return None
-    parts = []
-    for host in hosts:
-        encoded = cache.get_same(host, "virtualHost")   # the very host of the last build (route_memo.py)
-        if encoded is None:
-            key = content_key("virtualHost", host)
-            encoded = cache.get(key)
-            if encoded is None:
-                try:
-                    encoded = parse_json(VIRTUAL_HOST, host).message.SerializeToString(deterministic=True)
-                except ResourceError:
-                    return None
-                cache.put(key, encoded)
-            cache.put_same(host, encoded, "virtualHost")
-        parts.append(encoded)
+    try:   # each host: the very host of the last build (route_memo.py), or one with the same content
+        parts = [cache.reuse(host, "virtualHost", partial(content_key, "virtualHost", host),
+                             partial(_host_bytes, host)) for host in hosts]
+    except ResourceError:
+        return None
     shell = {k: v for k, v in item.items() if k != "virtualHosts"}
     try:
         rest = to_message("route", shell).SerializeToString(deterministic=True)
@@ -60,6 +51,11 @@ def route_config_bytes(item: dict, cache: ReuseCache) -> Optional[bytes]:
         return None
     head = _name_field_end(rest)
     return b"".join([rest[:head], *(_HOSTS_TAG + _varint(len(p)) + p for p in parts), rest[head:]])
+
+
+def _host_bytes(host: dict) -> bytes:
+    from mesh_compile_xds.parse import parse_json
+    return parse_json(VIRTUAL_HOST, host).message.SerializeToString(deterministic=True)
 
 
 def _name_field_end(data: bytes) -> int:
