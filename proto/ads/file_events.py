@@ -1,5 +1,6 @@
-"""The operating system's file events (inotify on Linux, through watchfiles) for `--watch`: they wake
-the watcher as soon as an input file is written, instead of at its next poll.
+"""The operating system's file events for `--watch`, through watchfiles (on Linux inotify is read
+directly instead: inotify_events.py): they wake the watcher as soon as an input file is written, instead
+of at its next poll.
 
 Polling alone cost a push half the poll interval on average (issue 5: an edit must reach Envoy within
 0.3 s). The events only say *when* to look: what changed is still decided by the watcher's
@@ -71,6 +72,11 @@ class FileEvents:
 
 def watch_events(paths: Sequence[str], extensions: tuple[str, ...], poke: Callable[[], None],
                  on_error: Callable[[str], None]) -> Optional[FileEvents]:
-    """Started FileEvents for the inputs, or None when the platform gives none."""
-    events = FileEvents(paths, extensions, poke, on_error)
-    return events if events.start() else None
+    """Started events for the inputs: inotify's own where there is inotify (they say when a write is
+    complete: inotify_events.py), else watchfiles'; None when the platform gives none."""
+    from .inotify_events import InotifyEvents
+    for kind in (InotifyEvents, FileEvents):
+        events = kind(paths, extensions, poke, on_error)
+        if events.start():
+            return events
+    return None
