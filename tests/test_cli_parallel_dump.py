@@ -51,7 +51,55 @@ def _forked(cfg, tmp_path: Path) -> bytes:
     return path.read_bytes()
 
 
-def test_forked_sections_join_to_the_one_process_bytes(cfg, tmp_path):
+@pytest.fixture(params=["child", "parent"])
+def endpoints_by(request, monkeypatch) -> str:
+    """Who makes the endpoints: the child when it is ready before the clusters are, else this process."""
+    monkeypatch.setattr(parallel_dump, "_child_is_ready", lambda fd: request.param == "child")
+    return request.param
+
+
+def test_forked_sections_join_to_the_one_process_bytes(cfg, tmp_path, endpoints_by):
+    assert _forked(cfg, tmp_path) == _one_process(cfg)
+
+
+def test_the_child_makes_the_endpoints_from_the_cluster_names_alone(cfg, tmp_path, endpoints_by, monkeypatch):
+    """When the child makes them (from stand-ins holding a name and a type), this process does not."""
+    calls: list[int] = []
+    real = type(cfg).endpoints_for
+    monkeypatch.setattr(type(cfg), "endpoints_for", lambda self, clusters: calls.append(1) or real(self, clusters))
+    cfg.__dict__.pop("endpoints", None)          # made again by whichever process makes them
+    got = _forked(cfg, tmp_path)
+    assert bool(calls) == (endpoints_by == "parent")
+    assert got == _one_process(cfg)
+
+
+def test_names_that_do_not_come_whole_are_not_used(cfg, tmp_path, monkeypatch):
+    monkeypatch.setattr(parallel_dump, "_child_is_ready", lambda fd: True)
+    monkeypatch.setattr(parallel_dump, "_send_names", lambda fd, names: _truncated(fd))
+    assert _forked(cfg, tmp_path) == _one_process(cfg)
+
+
+def _truncated(fd: int) -> threading.Thread:
+    def send() -> None:
+        with open(fd, "wb") as pipe:
+            pipe.write(b"[\x05\x00\x00\x00")     # a marshal list cut short
+    thread = threading.Thread(target=send)
+    thread.start()
+    return thread
+
+
+def test_a_child_that_fails_making_the_endpoints_is_replaced_by_this_process(cfg, tmp_path, monkeypatch):
+    monkeypatch.setattr(parallel_dump, "_child_is_ready", lambda fd: True)
+    parent = os.getpid()
+    real = type(cfg).endpoints_for
+
+    def fails_in_the_child(self, clusters):
+        if os.getpid() != parent:
+            raise RuntimeError("child failure")
+        return real(self, clusters)
+
+    monkeypatch.setattr(type(cfg), "endpoints_for", fails_in_the_child)
+    cfg.__dict__.pop("endpoints", None)
     assert _forked(cfg, tmp_path) == _one_process(cfg)
 
 

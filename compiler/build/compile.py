@@ -57,8 +57,13 @@ class ProxyConfig:
 
     @cached_property
     def endpoints(self) -> list[dict]:
-        return (build_assignments(self.clusters, self.index, self.proxy)
-                + sni_dnat_assignments(self.clusters, self.index, self.proxy))
+        return self.endpoints_for(self.clusters)
+
+    def endpoints_for(self, clusters: list[dict]) -> list[dict]:
+        """The endpoints of `clusters`, of which only each name and type is read: a process that has
+        the EDS clusters' names alone makes the same list (cli/parallel_dump.py)."""
+        return (build_assignments(clusters, self.index, self.proxy)
+                + sni_dnat_assignments(clusters, self.index, self.proxy))
 
     # the bootstrap's static resources, which istioctl prints beside the dynamic ones
     @cached_property

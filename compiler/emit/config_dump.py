@@ -42,10 +42,12 @@ def routes_section(cfg: Any) -> dict:
             "dynamicRouteConfigs": [_entry("routeConfig", r, route) for r in cfg.routes]}
 
 
-def endpoints_section(cfg: Any) -> dict:
+def endpoints_section(cfg: Any, endpoints: list[dict] | None = None) -> dict:
+    """`endpoints`: cfg.endpoints, when they were made apart (cli/parallel_dump.py)."""
     endpoint = "envoy.config.endpoint.v3.ClusterLoadAssignment"
+    endpoints = cfg.endpoints if endpoints is None else endpoints
     return {"@type": _TYPES + "envoy.admin.v3.EndpointsConfigDump",
-            "dynamicEndpointConfigs": [_entry("endpointConfig", e, endpoint) for e in cfg.endpoints]}
+            "dynamicEndpointConfigs": [_entry("endpointConfig", e, endpoint) for e in endpoints]}
 
 
 SECTIONS: list[Callable[[Any], dict]] = [clusters_section, listeners_section, routes_section, endpoints_section]
