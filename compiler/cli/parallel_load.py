@@ -108,11 +108,18 @@ class _stopped_on_error:
 
     def __exit__(self, kind: Any, *_: Any) -> None:
         if kind is not None and self.child is not None:
-            _stop(self.child)
+            stop_child(self.child)
 
 
 def _start(fn: Callable[[Any], Any], items: list, encode: Callable[[list], bytes]) -> tuple[int, int] | None:
     """(pid, read end of its pipe) of a child that maps `items` and writes the encoded results."""
+    return fork_child(lambda: encode([fn(item) for item in items]))
+
+
+def fork_child(work: Callable[[], bytes]) -> tuple[int, int] | None:
+    """(pid, read end of its pipe) of a forked child that writes what work() returns to the pipe and
+    exits (status 0, or 1 when work fails) without running anything of the parent's at exit; None
+    when no process can be forked."""
     try:
         read_fd, write_fd = os.pipe()
         pid = os.fork()
@@ -120,17 +127,16 @@ def _start(fn: Callable[[Any], Any], items: list, encode: Callable[[list], bytes
         return None
     if pid == 0:
         os.close(read_fd)
-        _child(fn, items, encode, write_fd)
+        _child(work, write_fd)
     os.close(write_fd)
     return pid, read_fd
 
 
-def _child(fn: Callable[[Any], Any], items: list, encode: Callable[[list], bytes], fd: int) -> None:
-    """The forked process: map, send, and exit without running anything of the parent's at exit."""
+def _child(work: Callable[[], bytes], fd: int) -> None:
     code = 1
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)   # Ctrl-C ends both processes at once
-        data = encode([fn(item) for item in items])
+        data = work()
         with open(fd, "wb", closefd=False) as out:
             out.write(data)
         code = 0
@@ -138,7 +144,8 @@ def _child(fn: Callable[[Any], Any], items: list, encode: Callable[[list], bytes
         os._exit(code)
 
 
-def _stop(child: tuple[int, int]) -> None:
+def stop_child(child: tuple[int, int]) -> None:
+    """Kills a child of fork_child and reaps it."""
     pid, read_fd = child
     os.close(read_fd)
     os.kill(pid, signal.SIGKILL)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
-import signal
 import stat
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
@@ -50,11 +49,8 @@ class Prefetch:
     def close(self) -> None:
         """Stops the child if its answers were never taken in (the load ended before reading a file)."""
         if self._child is not None:
-            pid, read_fd = self._child
+            parallel_load.stop_child(self._child)
             self._child = None
-            os.close(read_fd)
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
 
     def _take_in(self) -> None:
         if self._child is None:
@@ -74,16 +70,8 @@ def start(paths: Sequence[str]) -> Prefetch | None:
     files = [path for path in paths if path != "-"]
     if not files or not MIN_BYTES <= _size(files) <= MAX_BYTES or not parallel_load.worth_forking():
         return None
-    try:
-        read_fd, write_fd = os.pipe()
-        pid = os.fork()
-    except OSError:
-        return None
-    if pid == 0:
-        os.close(read_fd)
-        _child(files, write_fd)
-    os.close(write_fd)
-    return Prefetch(pid, read_fd)
+    child = parallel_load.fork_child(lambda: marshal.dumps(_read(files)))
+    return Prefetch(*child) if child is not None else None
 
 
 def _size(paths: list[str]) -> int:
@@ -101,19 +89,6 @@ def _size(paths: list[str]) -> int:
         if total > MAX_BYTES:
             break
     return total
-
-
-def _child(paths: list[str], fd: int) -> None:
-    """The forked process: read and parse, send, and exit without running anything of the parent's."""
-    code = 1
-    try:
-        signal.signal(signal.SIGINT, signal.SIG_DFL)   # Ctrl-C ends both processes at once
-        data = marshal.dumps(_read(paths))
-        with open(fd, "wb", closefd=False) as out:
-            out.write(data)
-        code = 0
-    finally:
-        os._exit(code)
 
 
 def _read(paths: list[str]) -> dict[bytes, Any]:
