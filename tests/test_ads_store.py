@@ -1,13 +1,14 @@
 """Compiled views, reloads and NACK parking (mesh_compile_xds.ads.store)."""
 from __future__ import annotations
 
+import re
 from typing import Any, Optional
 
 import pytest
 
 from mesh_compile_xds.ads import typeurls as T
 from mesh_compile_xds.ads.local import LocalOptions
-from mesh_compile_xds.ads.log import Log
+from mesh_compile_xds.ads.log import DEBUG, Log
 from mesh_compile_xds.ads.node import NodeRef
 from mesh_compile_xds.ads.store import CompileError, ConfigStore, Loaded
 
@@ -93,3 +94,17 @@ def test_parked_version_is_replaced_by_last_good():
     compiler.timeout = "3s"
     store.reload()
     assert view.servable(T.CLUSTER)["c-a.b"].version not in (good.version, bad.version)
+
+
+def test_a_reload_says_where_its_time_went_at_debug_level():
+    store, compiler, lines = make_store()
+    store.view(store.key_for(NodeRef("a.b")))
+    compiler.timeout = "2s"
+    store.reload()
+    assert not any("reload took" in line for line in lines)        # not at the default level
+    store.log.level = DEBUG
+    compiler.timeout = "3s"
+    store.reload()
+    timed = [line for line in lines if "reload took" in line]
+    assert len(timed) == 1 and re.search(r"reload took \d+ ms: load \d+ ms, compile \d+ ms, rewrite, encode "
+                                         r"and hand over \d+ ms", timed[0])

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gc
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Optional, Protocol
@@ -41,6 +42,10 @@ def _paused_gc():
         if was_enabled:
             gc.freeze()
             gc.enable()
+
+
+def _ms(start: float, end: float) -> str:
+    return f"{(end - start) * 1000:.0f} ms"
 
 
 class CompileError(Exception):
@@ -193,12 +198,14 @@ class ConfigStore:
 
     def reload(self) -> bool:
         """Recompile every view from the changed input. False (and nothing changes) if it does not compile."""
+        started = time.perf_counter()
         with self._lock, _paused_gc():
             try:
                 loaded = self.compiler.load()
             except CompileError as err:
                 self.log.error(f"input change not applied, still serving the last good config: {err}")
                 return False
+            loaded_at = time.perf_counter()
             if loaded.has_errors:
                 for line in loaded.problems:
                     self.log.error(line)
@@ -213,6 +220,7 @@ class ConfigStore:
                     return False
             self._mesh, self._compiled = loaded.mesh, compiled
             views = list(self._views.values())
+        compiled_at = time.perf_counter()
         changed = False
         for view in views:
             snapshot, notes, bound = self._build(view.key)
@@ -221,6 +229,9 @@ class ConfigStore:
                 self.log.info(f"{view.key.label()}: new config ({snapshot.counts()})")
         if not changed:
             self.log.info("input changed; the compiled config did not")
+        done = time.perf_counter()
+        self.log.debug(f"reload took {_ms(started, done)}: load {_ms(started, loaded_at)}, compile "
+                       f"{_ms(loaded_at, compiled_at)}, rewrite, encode and hand over {_ms(compiled_at, done)}")
         return changed
 
     # -- views ---------------------------------------------------------------------------------
