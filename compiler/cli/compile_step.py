@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, TextIO
@@ -31,14 +32,14 @@ def report(problems: list[Problem], err: TextIO) -> None:
 
 
 def load_inputs(args: argparse.Namespace, paths: list[str], err: TextIO,
-                stdin: TextIO | None = None, prefetched: Any = None) -> tuple[Any, Any]:
+                stdin: TextIO | None = None) -> tuple[Any, Any]:
     """(LoadedMesh, Behaviour) for `paths`; problems go to `err`. CommandError (exit 2) when the input
-    cannot be read, (exit 1) when --strict and an object is invalid. `prefetched`: a
-    cli/prefetch.Prefetch started on `paths`, or None to start one here."""
+    cannot be read, (exit 1) when --strict and an object is invalid."""
     from mesh_compile.cli import prefetch
-    if prefetched is None:
-        prefetched = prefetch.start(paths)
+    prefetched = prefetch.start(paths)
     try:
+        # the models and builders every caller goes on to use, imported while the child reads the input
+        importlib.import_module("mesh_compile.build.compile")
         return _load_inputs(args, paths, err, stdin, prefetched)
     finally:
         if prefetched is not None:
@@ -76,18 +77,15 @@ def _load_inputs(args: argparse.Namespace, paths: list[str], err: TextIO, stdin:
 
 
 def compile_target(args: argparse.Namespace, err: TextIO, stdin: TextIO | None = None) -> Compiled:
-    from mesh_compile.cli import prefetch
     from mesh_compile.cli.options import input_paths, parse_labels
 
     try:
         labels = parse_labels(args.labels)
     except ValueError as exc:
         raise CommandError(f"Error: {exc}")
-    paths = input_paths(args)
-    prefetched = prefetch.start(paths)   # before the imports below, which it runs beside
+    mesh, behaviour = load_inputs(args, input_paths(args), err, stdin)
     from mesh_compile.build.compile import compile_proxy
     from mesh_compile.index.proxy import TargetError, resolve_proxy
-    mesh, behaviour = load_inputs(args, paths, err, stdin, prefetched)
     try:
         proxy = resolve_proxy(args.target, mesh.index, proxy_type=args.proxy_type, labels=labels)
     except TargetError as exc:

@@ -94,14 +94,10 @@ def _size(paths: list[str]) -> int:
 def _read(paths: list[str]) -> dict[bytes, Any]:
     """{digest of the text: fast_documents' answer, as plain data} for each file read by yaml-rs."""
     from mesh_compile.load.fast_documents import fast_documents
-    from mesh_compile.load.files import InputText, decode
+    from mesh_compile.load.files import InputText, read_file
     found: dict[bytes, Any] = {}
     for path in _regular_files(paths):
-        try:
-            with open(path, "rb") as fh:
-                item = decode(fh.read(), path)
-        except OSError:        # the load says why
-            continue
+        item = read_file(path)                 # a Problem when it cannot be read: the load says why
         # `---` lines bound the document count from above; fewer documents only make this child skip one
         if isinstance(item, InputText) and item.text.count("\n---") < parallel_load.MIN_ITEMS:
             docs = fast_documents(item.text)

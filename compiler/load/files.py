@@ -38,7 +38,7 @@ def read_inputs(paths: Sequence[str], stdin: TextIO | None) -> Iterator[InputTex
         elif os.path.isdir(path):
             yield from _read_directory(path)
         elif os.path.exists(path):
-            yield _read_file(path)
+            yield read_file(path)
         else:
             yield Problem(ERROR, f"no such file or directory: {path}", file=path)
 
@@ -67,10 +67,10 @@ def _read_directory(root: str) -> Iterator[InputText | Problem]:
         yield Problem(WARNING, f"no {', '.join('*' + e for e in EXTENSIONS)} files in directory",
                       file=root)
     for path in files:
-        yield _read_file(path)
+        yield read_file(path)
 
 
-def _read_file(path: str) -> InputText | Problem:
+def read_file(path: str) -> InputText | Problem:
     try:
         with open(path, "rb") as fh:
             raw = fh.read()

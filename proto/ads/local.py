@@ -24,8 +24,8 @@ from functools import partial
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
-from .reuse import ReuseCache, content_key
-from .splice import spliced
+from .reuse import ReuseCache
+from .splice import reuse_key
 
 ISTIO_SDS_CLUSTER = "sds-grpc"
 RAW_BUFFER = "envoy.transport_sockets.raw_buffer"
@@ -116,7 +116,7 @@ def _rewrite_cached(kind: str, res: dict, opts: LocalOptions, cache: ReuseCache)
     variant = (opts.stock_envoy, opts.plaintext)
 
     def key_of() -> Optional[tuple]:
-        key = None if kind == "routes" and spliced(res) else content_key(kind, res)   # hosts: by identity
+        key = reuse_key(kind, res, kind == "routes")   # a spliced route config's hosts: by identity
         return None if key is None else (*variant, key)
     return cache.reuse(res, variant, key_of, partial(_rewrite, kind, res, opts, cache))
 

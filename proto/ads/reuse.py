@@ -52,17 +52,20 @@ class _Parts:
 
     def add_same(self, key: tuple[int, Hashable], found: tuple[Any, _Entry]) -> None:
         self.same[key] = found
-        self._add_parts(found[1])
+        self.merge(found[1])
 
     def add_content(self, key: Hashable, entry: _Entry) -> None:
         self.content[key] = entry
-        self._add_parts(entry)
+        self.merge(entry)
 
-    def _add_parts(self, entry: _Entry) -> None:
-        if entry.same:
-            self.same.update(entry.same)
-        if entry.content:
-            self.content.update(entry.content)
+    def merge(self, other: "_Entry | _Parts") -> None:
+        if other.same:
+            self.same.update(other.same)
+        if other.content:
+            self.content.update(other.content)
+
+
+_NO_PARTS = _Parts()   # shared by the entries made of nothing: an entry's parts are never changed
 
 
 class ReuseCache:
@@ -89,8 +92,7 @@ class ReuseCache:
             if value is None:
                 with self._parts() as made_of:
                     value = make()
-                parts.same.update(made_of.same)          # (also when there is no content key to hold them)
-                parts.content.update(made_of.content)
+                parts.merge(made_of)                   # (also when there is no content key to hold them)
                 self.put(key, value, made_of)
         self.put_same(obj, value, variant, parts)
         return value
@@ -113,7 +115,7 @@ class ReuseCache:
 
     def put_same(self, obj: Any, value: Any, variant: Hashable = None, parts: Optional[_Parts] = None) -> None:
         key = (id(obj), variant)
-        found = (obj, _Entry(value, parts or _Parts()))
+        found = (obj, _Entry(value, parts or _NO_PARTS))
         self._same_current[key] = found
         if self._recording:
             self._recording[-1].add_same(key, found)
@@ -135,7 +137,7 @@ class ReuseCache:
 
     def put(self, key: Optional[Hashable], value: Any, parts: Optional[_Parts] = None) -> None:
         if key is not None:
-            entry = _Entry(value, parts or _Parts())
+            entry = _Entry(value, parts or _NO_PARTS)
             self._current[key] = entry
             if self._recording:
                 self._recording[-1].add_content(key, entry)

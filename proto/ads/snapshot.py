@@ -13,8 +13,8 @@ from typing import Iterable, Mapping, Optional
 from google.protobuf.any_pb2 import Any as AnyProto
 
 from . import typeurls
-from .reuse import ReuseCache, content_key
-from .splice import route_config_bytes, spliced
+from .reuse import ReuseCache
+from .splice import reuse_key, route_config_bytes
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,8 @@ def _encode_list(type_url: str, kind: str, items: list[dict],
     by_name: dict[str, Resource] = {}
     problems: list[str] = []
     for item in items:
-        encoded = cache.reuse(item, None, partial(_content_key, kind, item), partial(_encode, type_url, kind, item, cache))
+        encoded = cache.reuse(item, None, partial(reuse_key, kind, item, kind == "route"),
+                              partial(_encode, type_url, kind, item, cache))
         if isinstance(encoded, str):
             problems.append(encoded)
             continue
@@ -112,10 +113,6 @@ def _encode_list(type_url: str, kind: str, items: list[dict],
             continue
         by_name[encoded.name] = encoded
     return by_name, problems
-
-
-def _content_key(kind: str, item: dict) -> Optional[tuple[str, bytes]]:
-    return None if kind == "route" and spliced(item) else content_key(kind, item)
 
 
 def _encode(type_url: str, kind: str, item: dict, cache: ReuseCache) -> Resource | str:

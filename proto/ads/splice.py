@@ -30,6 +30,11 @@ def spliced(item: dict) -> bool:
     return isinstance(hosts, list) and len(hosts) >= SPLIT_AT
 
 
+def reuse_key(kind: str, item: dict, route_config: bool) -> Optional[tuple[str, bytes]]:
+    """The content key `item` is reused by; None for a route config encoded host by host (spliced)."""
+    return None if route_config and spliced(item) else content_key(kind, item)
+
+
 def route_config_bytes(item: dict, cache: ReuseCache) -> Optional[bytes]:
     """The deterministic encoding of RouteConfiguration `item`, built from cached per-host parts; None
     when it should be encoded whole (few hosts, or some part does not parse: the whole message then
